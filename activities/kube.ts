@@ -1,0 +1,54 @@
+// The Kubernetes API server of the lab's cluster, reached the way `aws eks update-kubeconfig`
+// does: DescribeCluster gives endpoint and CA; the bearer token is a presigned STS
+// GetCallerIdentity URL bound to the cluster's name, made fresh here and never returned.
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { STSClient } from '@aws-sdk/client-sts';
+import { awsClientOptions, type Target } from './target.js';
+
+/** An EKS bearer token for the cluster, valid for 15 minutes (aws-iam-authenticator's window). */
+export async function eksToken(target: Target, clusterName: string): Promise<string> {
+  const sts = new STSClient(awsClientOptions(target));
+  const endpoint = new URL(target.awsEndpoint ?? `https://sts.${target.region}.amazonaws.com/`);
+  const signer = new SignatureV4({
+    credentials: sts.config.credentials,
+    region: target.region,
+    service: 'sts',
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const request = new HttpRequest({
+    method: 'GET',
+    protocol: endpoint.protocol,
+    hostname: endpoint.hostname,
+    port: endpoint.port ? Number(endpoint.port) : undefined,
+    path: '/',
+    query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+    headers: { host: endpoint.host, 'x-k8s-aws-id': clusterName },
+  });
+  const signed = await signer.presign(request, { expiresIn: 60 });
+  const query = new URLSearchParams(signed.query as Record<string, string>).toString();
+  const url = `${endpoint.protocol}//${endpoint.host}/?${query}`;
+  sts.destroy();
+  return `k8s-aws-v1.${Buffer.from(url).toString('base64url')}`;
+}
+
+/** A client configuration for the cluster's API server, authenticated with a fresh EKS token. */
+export async function clusterKubeConfig(target: Target, clusterName: string): Promise<KubeConfig> {
+  const eks = new EKSClient(awsClientOptions(target));
+  const { cluster } = await eks.send(new DescribeClusterCommand({ name: clusterName }));
+  eks.destroy();
+  if (!cluster?.endpoint || !cluster.certificateAuthority?.data) {
+    throw new Error(`cluster ${clusterName} has no endpoint yet (status ${cluster?.status})`);
+  }
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: clusterName, server: cluster.endpoint, caData: cluster.certificateAuthority.data, skipTLSVerify: false }],
+    users: [{ name: 'eks', token: await eksToken(target, clusterName) }],
+    contexts: [{ name: clusterName, cluster: clusterName, user: 'eks' }],
+    currentContext: clusterName,
+  });
+  return kc;
+}

@@ -1,0 +1,133 @@
+// The sandbox's AWS endpoint: every AWS SDK client of the lab points here. It forwards to moto
+// and adds what moto lacks (EKS's control planes, nodes and add-ons; time that AWS takes) plus
+// what tests need (fault injection). `/_netlab/*` is its own admin API.
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { endpoints } from '../config.js';
+import type { CloudFormationEmulator } from './cloudformation.js';
+import type { DnsEmulator } from './dns.js';
+import type { EksEmulator } from './eks.js';
+import { faultSpecSchema, type FaultInjector } from './faults.js';
+import { json, type GatewayResponse } from './http.js';
+import { latencyProfiles, latencyProfileSchema, type LatencyProfile } from './latency.js';
+import type { LoadBalancerEmulator } from './loadbalancers.js';
+import { reviewToken } from './tokens.js';
+import { awsError, faultErrors, operationOf, serviceOf, type AwsCall } from './protocol.js';
+
+export interface Cloud {
+  cloudformation: CloudFormationEmulator;
+  eks: EksEmulator;
+  loadBalancers: LoadBalancerEmulator;
+  dns: DnsEmulator;
+  faults: FaultInjector;
+  profile: { current: LatencyProfile };
+  log: (line: string) => void;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolvePromise(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Sends the call on to moto unchanged. */
+function forwardToMoto(call: AwsCall, headers: IncomingMessage['headers']): Promise<GatewayResponse> {
+  const target = new URL(endpoints.moto);
+  const qs = call.query.toString();
+  return new Promise((resolvePromise, reject) => {
+    const req = request(
+      { host: target.hostname, port: target.port, method: call.method, path: call.path + (qs ? `?${qs}` : ''), headers },
+      (res) => {
+        void readBody(res).then((body) => {
+          const out: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined && !['content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = String(v);
+          }
+          resolvePromise({ status: res.statusCode ?? 502, headers: out, body });
+        }, reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(call.body);
+  });
+}
+
+async function admin(cloud: Cloud, method: string, path: string, body: Buffer): Promise<GatewayResponse> {
+  const parsed = body.length ? (JSON.parse(body.toString()) as unknown) : {};
+  const tokenReview = /^\/_netlab\/tokenreview\/([^/]+)$/.exec(path);
+  if (tokenReview && method === 'POST') return reviewToken(decodeURIComponent(tokenReview[1]!), parsed as object);
+  if (path === '/_netlab/health') return json(200, { ok: true, profile: cloud.profile.current.name });
+  if (path === '/_netlab/status') {
+    return json(200, {
+      profile: cloud.profile.current,
+      clusters: [...cloud.eks.clusters.values()].map((c) => ({ name: c.name, kwok: c.kwok, state: c.state, error: c.error, nodegroups: [...c.nodegroups.keys()] })),
+      loadBalancers: [...cloud.loadBalancers.frontends.entries()].map(([host, f]) => ({
+        host,
+        kind: f.kind,
+        cluster: f.cluster,
+        object: f.object,
+        backends: f.backends.length,
+        served: Object.fromEntries(f.served),
+      })),
+      faults: cloud.faults.list(),
+    });
+  }
+  if (path === '/_netlab/faults') {
+    if (method === 'POST') {
+      const spec = faultSpecSchema.safeParse(parsed);
+      if (!spec.success) return json(400, { error: spec.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+      return json(200, cloud.faults.add(spec.data));
+    }
+    if (method === 'DELETE') cloud.faults.clear();
+    return json(200, cloud.faults.list());
+  }
+  if (path === '/_netlab/profile') {
+    if (method === 'PUT') {
+      const named = (parsed as { name?: string }).name;
+      const next = named && named in latencyProfiles ? latencyProfiles[named as keyof typeof latencyProfiles] : latencyProfileSchema.safeParse(parsed).data;
+      if (!next) return json(400, { error: `profile must be one of ${Object.keys(latencyProfiles).join(', ')} or a full profile` });
+      cloud.profile.current = next;
+    }
+    return json(200, cloud.profile.current);
+  }
+  return json(404, { error: `no admin route ${method} ${path}` });
+}
+
+export function startGateway(cloud: Cloud, port: number, host: string): Server {
+  const server = createServer((req, res) => {
+    void (async (): Promise<GatewayResponse> => {
+      const url = new URL(req.url ?? '/', 'http://gateway');
+      const body = await readBody(req);
+      if (url.pathname.startsWith('/_netlab/')) return admin(cloud, req.method ?? 'GET', url.pathname, body);
+      const service = serviceOf(req);
+      const target = req.headers['x-amz-target'];
+      const call: AwsCall = {
+        service,
+        operation: operationOf(service, req.method ?? 'GET', url.pathname, url.searchParams, body, typeof target === 'string' ? target : undefined),
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        body,
+      };
+      const fault = cloud.faults.match(call.service, call.operation);
+      if (fault) {
+        cloud.log(`fault #${fault.id}: ${call.service} ${call.operation} fails with ${fault.error}`);
+        return awsError(call.service, fault.error, fault.message, faultErrors[fault.error]);
+      }
+      const forward = (c: AwsCall): Promise<GatewayResponse> => forwardToMoto(c, req.headers);
+      if (call.service === 'eks') return cloud.eks.handle(call, forward);
+      if (call.service === 'cloudformation') return cloud.cloudformation.handle(call, forward);
+      return forward(call);
+    })()
+      .then((out) => res.writeHead(out.status, out.headers).end(out.body))
+      .catch((err: Error) => {
+        cloud.log(`gateway error on ${req.method} ${req.url}: ${err.stack ?? err.message}`);
+        const e = awsError(serviceOf(req), 'InternalError', err.message, 500);
+        res.writeHead(e.status, e.headers).end(e.body);
+      });
+  });
+  server.listen(port, host);
+  return server;
+}

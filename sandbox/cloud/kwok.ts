@@ -1,0 +1,94 @@
+// One real Kubernetes control plane per EKS cluster, run by kwokctl's binary runtime from the
+// locally built binaries (so nothing is downloaded), with KWOK faking the nodes and pods.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { kwokWorkdir, versions } from '../config.js';
+import { run, toolPaths } from '../tools.js';
+
+/** kwokctl cluster names are DNS labels; EKS names allow more, so derive a safe one. */
+export function kwokName(eksCluster: string): string {
+  return eksCluster.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50);
+}
+
+const kwokEnv = {
+  KWOK_WORKDIR: kwokWorkdir,
+  KWOK_RUNTIME: 'binary',
+  KWOK_KUBE_VERSION: versions.kubernetes,
+  KWOK_KUBE_APISERVER_BINARY: toolPaths.kubeApiserver,
+  KWOK_KUBE_CONTROLLER_MANAGER_BINARY: toolPaths.kubeControllerManager,
+  KWOK_KUBE_SCHEDULER_BINARY: toolPaths.kubeScheduler,
+  KWOK_CONTROLLER_BINARY: toolPaths.kwok,
+  KWOK_ETCD_BINARY: toolPaths.etcd,
+};
+
+const clusterDir = (name: string): string => join(kwokWorkdir, 'clusters', name);
+
+export function kwokClusters(): string[] {
+  const dir = join(kwokWorkdir, 'clusters');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/**
+ * Starts the control plane. Its API server accepts EKS bearer tokens through a token-review
+ * webhook at `tokenReviewUrl`, so clients reach it the way they reach EKS.
+ */
+export async function createKwokCluster(name: string, tokenReviewUrl: string, log: (line: string) => void): Promise<void> {
+  const configDir = join(kwokWorkdir, 'config');
+  mkdirSync(configDir, { recursive: true });
+  const webhookConfig = join(configDir, `${name}-token-webhook.yaml`);
+  writeFileSync(
+    webhookConfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: gateway, cluster: {server: "' + tokenReviewUrl + '"}}]',
+      'users: [{name: apiserver, user: {}}]',
+      'contexts: [{name: webhook, context: {cluster: gateway, user: apiserver}}]',
+      'current-context: webhook',
+    ].join('\n'),
+  );
+  const kwokctlConfig = join(configDir, `${name}.yaml`);
+  writeFileSync(
+    kwokctlConfig,
+    [
+      'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+      'kind: KwokctlConfiguration',
+      'componentsPatches:',
+      '- name: kube-apiserver',
+      '  extraArgs:',
+      '  - key: authentication-token-webhook-config-file',
+      `    value: ${webhookConfig}`,
+      '  - key: authentication-token-webhook-version',
+      '    value: v1',
+    ].join('\n'),
+  );
+  await run(toolPaths.kwokctl, ['create', 'cluster', '--name', name, '--config', kwokctlConfig, '--wait', '2m'], log, {
+    env: kwokEnv,
+  });
+}
+
+export async function deleteKwokCluster(name: string, log: (line: string) => void): Promise<void> {
+  if (!existsSync(clusterDir(name))) return;
+  await run(toolPaths.kwokctl, ['delete', 'cluster', '--name', name], log, { env: kwokEnv });
+}
+
+/** The admin kubeconfig kwokctl wrote for the cluster. */
+export function kwokKubeConfig(name: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(join(clusterDir(name), 'kubeconfig.yaml'));
+  return kc;
+}
+
+export function kwokKubeconfigPath(name: string): string {
+  return join(clusterDir(name), 'kubeconfig.yaml');
+}
+
+/** The API server's URL and CA, as EKS DescribeCluster reports them. */
+export function kwokEndpoint(name: string): { endpoint: string; caData: string } {
+  const cluster = kwokKubeConfig(name).getCurrentCluster();
+  if (!cluster) throw new Error(`kwok cluster ${name} has no cluster in its kubeconfig`);
+  const caData =
+    cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : '');
+  return { endpoint: cluster.server, caData };
+}

@@ -1,0 +1,47 @@
+// The sandbox cloud process: the AWS gateway, the load balancer front and the DNS server, with
+// the emulation of AWS's own machinery behind them. `npm run sandbox -- up` starts it.
+import { endpoints, ports } from '../config.js';
+import { CloudFormationEmulator } from './cloudformation.js';
+import { DnsEmulator } from './dns.js';
+import { EksEmulator } from './eks.js';
+import { FaultInjector } from './faults.js';
+import { startGateway, type Cloud } from './gateway.js';
+import { deleteKwokCluster, kwokClusters } from './kwok.js';
+import { latencyProfiles } from './latency.js';
+import { LoadBalancerEmulator } from './loadbalancers.js';
+
+const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
+const profileName = (process.env.NETLAB_PROFILE ?? 'fast') as keyof typeof latencyProfiles;
+const profile = { current: latencyProfiles[profileName] ?? latencyProfiles.fast };
+
+// Control planes left by an earlier run belong to clusters this process no longer knows.
+for (const name of kwokClusters()) {
+  log(`removing control plane ${name} left by an earlier run`);
+  await deleteKwokCluster(name, log).catch((err: Error) => log(err.message));
+}
+
+const loadBalancers = new LoadBalancerEmulator(() => profile.current, log);
+const eks = new EksEmulator(
+  () => profile.current,
+  { running: (name, kc, vpc) => loadBalancers.watch(name, kc, vpc), stopping: (name) => loadBalancers.unwatch(name) },
+  log,
+);
+const dns = new DnsEmulator(() => profile.current.dnsPropagationMs, log);
+const cloud: Cloud = { cloudformation: new CloudFormationEmulator(() => profile.current), eks, loadBalancers, dns, faults: new FaultInjector(), profile, log };
+
+await dns.start(ports.dns, endpoints.host);
+const front = loadBalancers.serveFront(ports.lbFront, endpoints.host);
+const gateway = startGateway(cloud, ports.gateway, endpoints.host);
+log(`gateway ${endpoints.gateway}, load balancers ${endpoints.lbFront}, dns ${endpoints.dns}, profile ${profile.current.name}`);
+
+async function shutdown(): Promise<void> {
+  log('stopping: removing every control plane');
+  gateway.close();
+  front.close();
+  dns.stop();
+  loadBalancers.stopAll();
+  await eks.deleteAll();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());

@@ -1,0 +1,54 @@
+// Where the sandbox keeps its state and tools, which ports it listens on, and which versions
+// it pins. Everything the sandbox runs is derived from this one module.
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** All state of a running sandbox lives here, so `reset` is one delete. */
+export const stateDir = resolve(process.env.NETLAB_HOME ?? join(projectRoot, '.netlab'));
+export const logDir = join(stateDir, 'logs');
+export const runDir = join(stateDir, 'run');
+export const kwokWorkdir = join(stateDir, 'kwok');
+export const temporalDbFile = join(stateDir, 'temporal.db');
+
+/** Built tools are cached outside the clone, keyed by version, so a fresh clone reuses them. */
+export const cacheDir = resolve(process.env.NETLAB_CACHE ?? join(homedir(), '.cache', 'eks-netlab'));
+export const binDir = join(cacheDir, 'bin');
+
+export const versions = {
+  temporalCli: 'v1.5.1',
+  kubernetes: 'v1.36.3',
+  etcd: 'v3.6.16',
+  kwok: 'v0.8.0',
+  moto: '5.2.5',
+} as const;
+
+const host = '127.0.0.1';
+export const ports = {
+  temporal: Number(process.env.NETLAB_TEMPORAL_PORT ?? 7233),
+  temporalUi: Number(process.env.NETLAB_TEMPORAL_UI_PORT ?? 8233),
+  moto: Number(process.env.NETLAB_MOTO_PORT ?? 5010),
+  gateway: Number(process.env.NETLAB_GATEWAY_PORT ?? 4566),
+  dns: Number(process.env.NETLAB_DNS_PORT ?? 8053),
+  /** Where every emulated load balancer answers HTTP (AWS: port 80 of the load balancer). */
+  lbFront: Number(process.env.NETLAB_LB_PORT ?? 4580),
+} as const;
+
+export const endpoints = {
+  host,
+  temporal: `${host}:${ports.temporal}`,
+  temporalUi: `http://${host}:${ports.temporalUi}`,
+  moto: `http://${host}:${ports.moto}`,
+  gateway: `http://${host}:${ports.gateway}`,
+  dns: `${host}:${ports.dns}`,
+  lbFront: `http://${host}:${ports.lbFront}`,
+} as const;
+
+/** moto accepts any credentials; these are its conventional placeholders, not secrets. */
+export const sandboxCredentials = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
+export const sandboxRegion = 'ap-northeast-2';
+
+/** The search attributes the lab sets, registered on the dev server at start. */
+export const searchAttributes = { LabPhase: 'Keyword', LabTarget: 'Keyword', LabResult: 'Keyword' } as const;

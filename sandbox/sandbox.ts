@@ -1,0 +1,103 @@
+// The sandbox as a whole: bring every part up (installing tools the first time), say what
+// runs where, and bring it all down again. Used by the `sandbox` CLI, `start-lab` and tests.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { endpoints, ports, projectRoot, stateDir, temporalDbFile, searchAttributes, versions } from './config.js';
+import { deleteKwokCluster, kwokClusters } from './cloud/kwok.js';
+import { logFile, portOpen, runningPid, startDaemon, stopDaemon, type Daemon } from './processes.js';
+import { installTools, toolPaths } from './tools.js';
+
+export type Profile = 'fast' | 'realistic';
+
+function daemons(profile: Profile): Daemon[] {
+  return [
+    {
+      name: 'temporal',
+      command: toolPaths.temporal,
+      args: [
+        'server',
+        'start-dev',
+        '--ip',
+        endpoints.host,
+        '--port',
+        String(ports.temporal),
+        '--ui-port',
+        String(ports.temporalUi),
+        '--db-filename',
+        temporalDbFile,
+        '--log-level',
+        'warn',
+        ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+      ],
+      port: ports.temporal,
+    },
+    { name: 'moto', command: toolPaths.motoServer, args: ['-H', endpoints.host, '-p', String(ports.moto)], port: ports.moto },
+    {
+      name: 'cloud',
+      command: process.execPath,
+      args: ['--import', 'tsx', join(projectRoot, 'sandbox', 'cloud', 'main.ts')],
+      env: { NETLAB_PROFILE: profile, NODE_NO_WARNINGS: '1' },
+      port: ports.gateway,
+    },
+  ];
+}
+
+export async function up(opts: { profile?: Profile; print?: (line: string) => void } = {}): Promise<void> {
+  const print = opts.print ?? console.log;
+  await installTools(print);
+  for (const d of daemons(opts.profile ?? 'fast')) {
+    const started = Date.now();
+    const result = await startDaemon(d, 120_000);
+    if (result === 'started') print(`started ${d.name} on 127.0.0.1:${d.port} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  }
+}
+
+export async function down(print: (line: string) => void = console.log): Promise<void> {
+  // The cloud removes its control planes as it stops; give it time to.
+  for (const [name, graceMs] of [['cloud', 90_000], ['moto', 10_000], ['temporal', 10_000]] as const) {
+    if (await stopDaemon(name, graceMs)) print(`stopped ${name}`);
+  }
+  for (const name of kwokClusters()) {
+    print(`removing leftover control plane ${name}`);
+    await deleteKwokCluster(name, print);
+  }
+}
+
+export async function reset(print: (line: string) => void = console.log): Promise<void> {
+  await down(print);
+  rmSync(stateDir, { recursive: true, force: true });
+  print(`removed ${stateDir}`);
+}
+
+export interface PartStatus {
+  name: string;
+  running: boolean;
+  pid?: number;
+  address: string;
+  version: string;
+  log: string;
+}
+
+export async function status(): Promise<{ parts: PartStatus[]; cloud?: unknown }> {
+  const part = async (name: string, port: number, address: string, version: string): Promise<PartStatus> => ({
+    name,
+    running: runningPid(name) !== undefined && (await portOpen(port)),
+    pid: runningPid(name),
+    address,
+    version,
+    log: logFile(name),
+  });
+  const parts = [
+    await part('temporal', ports.temporal, `${endpoints.temporal} (Web UI ${endpoints.temporalUi})`, versions.temporalCli),
+    await part('moto', ports.moto, endpoints.moto, versions.moto),
+    await part(
+      'cloud',
+      ports.gateway,
+      `AWS gateway ${endpoints.gateway}, load balancers ${endpoints.lbFront}, DNS udp://${endpoints.dns}`,
+      `kubernetes ${versions.kubernetes}, kwok ${versions.kwok}, etcd ${versions.etcd}`,
+    ),
+  ];
+  let cloud: unknown;
+  if (parts[2]!.running) cloud = await (await fetch(`${endpoints.gateway}/_netlab/status`)).json();
+  return { parts, cloud };
+}

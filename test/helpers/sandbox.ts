@@ -1,0 +1,48 @@
+// What the sandbox tests share: the lab's own target configuration pointed at the sandbox,
+// AWS clients built from it, the gateway's admin API, and a poll-until helper.
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { awsClientOptions, sandboxTarget } from '../../activities/target.js';
+import { endpoints } from '../../sandbox/config.js';
+
+export const target = sandboxTarget();
+const options = awsClientOptions(target);
+export const aws = {
+  cloudformation: new CloudFormationClient(options),
+  ec2: new EC2Client(options),
+  eks: new EKSClient(options),
+  elbv2: new ElasticLoadBalancingV2Client(options),
+  route53: new Route53Client(options),
+};
+
+export async function gatewayAdmin<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${endpoints.gateway}/_netlab/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`gateway ${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Polls `check` until it returns a value other than undefined; fails with `what` after the timeout. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** A name unique to this test run, so reruns against a long-lived sandbox never collide. */
+export const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}`;
