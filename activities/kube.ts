@@ -45,7 +45,9 @@ export async function clusterKubeConfig(target: Target, clusterName: string): Pr
   }
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: clusterName, server: cluster.endpoint, caData: cluster.certificateAuthority.data, skipTLSVerify: false }],
+    clusters: [
+      { name: clusterName, server: cluster.endpoint, caData: cluster.certificateAuthority.data, skipTLSVerify: false },
+    ],
     users: [{ name: 'eks', token: await eksToken(target, clusterName) }],
     contexts: [{ name: clusterName, cluster: clusterName, user: 'eks' }],
     currentContext: clusterName,

@@ -12,12 +12,16 @@ const command = positionals[0] ?? 'status';
 async function printStatus(): Promise<void> {
   const { parts, cloud } = await status();
   for (const p of parts) {
-    console.log(`${p.running ? 'running' : 'stopped'}  ${p.name.padEnd(9)} ${p.address}  [${p.version}]${p.pid ? `  pid ${p.pid}` : ''}`);
+    console.log(
+      `${p.running ? 'running' : 'stopped'}  ${p.name.padEnd(9)} ${p.address}  [${p.version}]${p.pid ? `  pid ${p.pid}` : ''}`,
+    );
   }
   console.log(`state: ${stateDir}`);
   if (cloud) {
     const c = cloud as { profile: { name: string }; clusters: { name: string; state: string }[] };
-    console.log(`latency profile: ${c.profile.name}; clusters: ${c.clusters.map((x) => `${x.name} (${x.state})`).join(', ') || 'none'}`);
+    console.log(
+      `latency profile: ${c.profile.name}; clusters: ${c.clusters.map((x) => `${x.name} (${x.state})`).join(', ') || 'none'}`,
+    );
   }
 }
 

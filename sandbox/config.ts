@@ -49,6 +49,3 @@ export const endpoints = {
 /** moto accepts any credentials; these are its conventional placeholders, not secrets. */
 export const sandboxCredentials = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 export const sandboxRegion = 'ap-northeast-2';
-
-/** The search attributes the lab sets, registered on the dev server at start. */
-export const searchAttributes = { LabPhase: 'Keyword', LabTarget: 'Keyword', LabResult: 'Keyword' } as const;

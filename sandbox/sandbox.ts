@@ -2,7 +2,8 @@
 // runs where, and bring it all down again. Used by the `sandbox` CLI, `start-lab` and tests.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { endpoints, ports, projectRoot, stateDir, temporalDbFile, searchAttributes, versions } from './config.js';
+import { labSearchAttributes } from '../lab/search-attributes.js';
+import { endpoints, ports, projectRoot, stateDir, temporalDbFile, versions } from './config.js';
 import { deleteKwokCluster, kwokClusters } from './cloud/kwok.js';
 import { logFile, portOpen, runningPid, startDaemon, stopDaemon, type Daemon } from './processes.js';
 import { installTools, toolPaths } from './tools.js';
@@ -27,16 +28,22 @@ function daemons(profile: Profile): Daemon[] {
         temporalDbFile,
         '--log-level',
         'warn',
-        ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+        // The lab's search attributes are all keywords.
+        ...labSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
       ],
       port: ports.temporal,
     },
-    { name: 'moto', command: toolPaths.motoServer, args: ['-H', endpoints.host, '-p', String(ports.moto)], port: ports.moto },
+    {
+      name: 'moto',
+      command: toolPaths.motoServer,
+      args: ['-H', endpoints.host, '-p', String(ports.moto)],
+      port: ports.moto,
+    },
     {
       name: 'cloud',
       command: process.execPath,
       args: ['--import', 'tsx', join(projectRoot, 'sandbox', 'cloud', 'main.ts')],
-      env: { NETLAB_PROFILE: profile, NODE_NO_WARNINGS: '1' },
+      env: { NETLAB_PROFILE: profile, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       port: ports.gateway,
     },
   ];
@@ -48,13 +55,18 @@ export async function up(opts: { profile?: Profile; print?: (line: string) => vo
   for (const d of daemons(opts.profile ?? 'fast')) {
     const started = Date.now();
     const result = await startDaemon(d, 120_000);
-    if (result === 'started') print(`started ${d.name} on 127.0.0.1:${d.port} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    if (result === 'started')
+      print(`started ${d.name} on 127.0.0.1:${d.port} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
 }
 
 export async function down(print: (line: string) => void = console.log): Promise<void> {
   // The cloud removes its control planes as it stops; give it time to.
-  for (const [name, graceMs] of [['cloud', 90_000], ['moto', 10_000], ['temporal', 10_000]] as const) {
+  for (const [name, graceMs] of [
+    ['cloud', 90_000],
+    ['moto', 10_000],
+    ['temporal', 10_000],
+  ] as const) {
     if (await stopDaemon(name, graceMs)) print(`stopped ${name}`);
   }
   for (const name of kwokClusters()) {
@@ -88,7 +100,12 @@ export async function status(): Promise<{ parts: PartStatus[]; cloud?: unknown }
     log: logFile(name),
   });
   const parts = [
-    await part('temporal', ports.temporal, `${endpoints.temporal} (Web UI ${endpoints.temporalUi})`, versions.temporalCli),
+    await part(
+      'temporal',
+      ports.temporal,
+      `${endpoints.temporal} (Web UI ${endpoints.temporalUi})`,
+      versions.temporalCli,
+    ),
     await part('moto', ports.moto, endpoints.moto, versions.moto),
     await part(
       'cloud',

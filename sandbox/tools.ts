@@ -72,11 +72,14 @@ async function goBuild(
   const scratch = join(cacheDir, 'build-tmp', String(process.pid));
   mkdirSync(scratch, { recursive: true });
   try {
-    const flags = ['-trimpath', ...(opts.ldflags ? ['-ldflags', opts.ldflags] : [])];
+    const flags = ['-trimpath', '-v', ...(opts.ldflags ? ['-ldflags', opts.ldflags] : [])];
     const args = opts.install
       ? ['install', ...flags, ...packages]
       : ['build', ...flags, '-o', scratch + '/', ...packages];
-    await run('go', args, log, { cwd: opts.cwd, env: { GOBIN: scratch, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' } });
+    await run('go', args, log, {
+      cwd: opts.cwd,
+      env: { GOBIN: scratch, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
+    });
     mkdirSync(binDir, { recursive: true });
     for (const [built, target] of Object.entries(targets)) renameSync(join(scratch, built), target);
   } finally {
@@ -91,9 +94,14 @@ export const tools: Tool[] = [
     firstInstall: 'about 3 min',
     installed: () => existsSync(toolPaths.temporal),
     install: (log) =>
-      goBuild(log, [`github.com/temporalio/cli/cmd/temporal@${versions.temporalCli}`], { temporal: toolPaths.temporal }, {
-        install: true,
-      }),
+      goBuild(
+        log,
+        [`github.com/temporalio/cli/cmd/temporal@${versions.temporalCli}`],
+        { temporal: toolPaths.temporal },
+        {
+          install: true,
+        },
+      ),
   },
   {
     name: 'kwok and kwokctl',

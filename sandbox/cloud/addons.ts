@@ -29,7 +29,11 @@ export interface AddonRecord {
 export function addonView(record: AddonRecord, now: number): Addon {
   const settled = now >= record.readyAt;
   const status = record.deleting ? 'DELETING' : settled ? 'ACTIVE' : 'CREATING';
-  return { ...record.addon, status, modifiedAt: new Date(settled ? record.readyAt : record.addon.createdAt!.getTime()) };
+  return {
+    ...record.addon,
+    status,
+    modifiedAt: new Date(settled ? record.readyAt : record.addon.createdAt!.getTime()),
+  };
 }
 
 export function addonJson(addon: Addon): Record<string, unknown> {

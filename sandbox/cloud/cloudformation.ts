@@ -24,7 +24,8 @@ export class CloudFormationEmulator {
   constructor(private readonly profile: () => LatencyProfile) {}
 
   async handle(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
-    if (call.operation === 'DeleteStack') await this.deleteWhatMotoCannot(new URLSearchParams(call.body.toString()).get('StackName'));
+    if (call.operation === 'DeleteStack')
+      await this.deleteWhatMotoCannot(new URLSearchParams(call.body.toString()).get('StackName'));
     const res = await forward(call);
     if (res.status !== 200) return res;
     if (call.operation === 'CreateStack') {
@@ -63,9 +64,12 @@ export class CloudFormationEmulator {
     const ids = (type: string): string[] =>
       resources.filter((r) => r.ResourceType === type && r.PhysicalResourceId).map((r) => r.PhysicalResourceId!);
     for (const id of ids('AWS::EC2::RouteTable')) {
-      const { RouteTables = [] } = await moto.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] })).catch(() => ({ RouteTables: [] }));
+      const { RouteTables = [] } = await moto.ec2
+        .send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))
+        .catch(() => ({ RouteTables: [] }));
       for (const assoc of RouteTables[0]?.Associations ?? []) {
-        if (!assoc.Main) await moto.ec2.send(new DisassociateRouteTableCommand({ AssociationId: assoc.RouteTableAssociationId }));
+        if (!assoc.Main)
+          await moto.ec2.send(new DisassociateRouteTableCommand({ AssociationId: assoc.RouteTableAssociationId }));
       }
       if (RouteTables.length) await moto.ec2.send(new DeleteRouteTableCommand({ RouteTableId: id }));
     }

@@ -42,7 +42,11 @@ export class DnsEmulator {
       let start: { name?: string; type?: string } = {};
       for (;;) {
         const page = await moto.route53.send(
-          new ListResourceRecordSetsCommand({ HostedZoneId: zone.Id, StartRecordName: start.name, StartRecordType: start.type as never }),
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: zone.Id,
+            StartRecordName: start.name,
+            StartRecordType: start.type as never,
+          }),
         );
         for (const rr of page.ResourceRecordSets ?? []) {
           if (rr.Type !== 'A' && rr.Type !== 'CNAME' && rr.Type !== 'TXT') continue;

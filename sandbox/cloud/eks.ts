@@ -51,6 +51,10 @@ export class EksEmulator {
   async handle(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
     const [, root, name, sub, subName] = call.path.split('/').map(decodeURIComponent);
     if (root === 'addons') return this.describeAddonVersions(call.query);
+    if (root === 'clusters' && !name && call.method === 'POST') {
+      const requested = String((JSON.parse(call.body.toString() || '{}') as Json).name ?? '');
+      return this.cluster(call, forward, requested, this.clusters.get(requested));
+    }
     if (root !== 'clusters' || !name) return forward(call);
     const cluster = this.clusters.get(name);
     if (sub === 'addons') return this.addons(call, name, cluster, subName);
@@ -59,7 +63,12 @@ export class EksEmulator {
     return this.cluster(call, forward, name, cluster);
   }
 
-  private async cluster(call: AwsCall, forward: Forward, name: string, record?: ClusterRecord): Promise<GatewayResponse> {
+  private async cluster(
+    call: AwsCall,
+    forward: Forward,
+    name: string,
+    record?: ClusterRecord,
+  ): Promise<GatewayResponse> {
     const res = await forward(call);
     if (call.method === 'POST' && res.status === 200) {
       const body = JSON.parse(res.body.toString()) as Json;
@@ -93,9 +102,12 @@ export class EksEmulator {
 
   private clusterView(record: ClusterRecord): Json {
     const active = record.state === 'running' && Date.now() >= record.readyAt;
-    const status = { starting: 'CREATING', running: active ? 'ACTIVE' : 'CREATING', failed: 'FAILED', deleting: 'DELETING' }[
-      record.state
-    ];
+    const status = {
+      starting: 'CREATING',
+      running: active ? 'ACTIVE' : 'CREATING',
+      failed: 'FAILED',
+      deleting: 'DELETING',
+    }[record.state];
     const view: Json = { ...record.snapshot, status };
     if (active) {
       const { endpoint, caData } = kwokEndpoint(record.kwok);
@@ -112,7 +124,11 @@ export class EksEmulator {
   private async startControlPlane(record: ClusterRecord): Promise<void> {
     try {
       this.log(`cluster ${record.name}: starting control plane ${record.kwok}`);
-      await createKwokCluster(record.kwok, `${endpoints.gateway}/_netlab/tokenreview/${encodeURIComponent(record.name)}`, (l) => this.log(`kwokctl ${record.kwok}: ${l}`));
+      await createKwokCluster(
+        record.kwok,
+        `${endpoints.gateway}/_netlab/tokenreview/${encodeURIComponent(record.name)}`,
+        (l) => this.log(`kwokctl ${record.kwok}: ${l}`),
+      );
       const kc = kwokKubeConfig(record.kwok);
       await installEksSystemObjects(kc, (a) => defaultAddonVersion(a, String(record.snapshot.version ?? '')));
       if ((record.state as ClusterRecord['state']) === 'deleting') return;
@@ -139,11 +155,18 @@ export class EksEmulator {
 
   /** Removes every control plane: on gateway shutdown, or when moto lost its clusters. */
   async deleteAll(): Promise<void> {
-    await Promise.all([...this.clusters.values()].map((r) => deleteKwokCluster(r.kwok, this.log).catch(() => undefined)));
+    await Promise.all(
+      [...this.clusters.values()].map((r) => deleteKwokCluster(r.kwok, this.log).catch(() => undefined)),
+    );
     this.clusters.clear();
   }
 
-  private async nodegroups(call: AwsCall, forward: Forward, cluster: ClusterRecord | undefined, name?: string): Promise<GatewayResponse> {
+  private async nodegroups(
+    call: AwsCall,
+    forward: Forward,
+    cluster: ClusterRecord | undefined,
+    name?: string,
+  ): Promise<GatewayResponse> {
     const res = await forward(call);
     if (!cluster) return res;
     const record = name ? cluster.nodegroups.get(name) : undefined;
@@ -181,7 +204,9 @@ export class EksEmulator {
   }
 
   private nodegroupView(record: NodegroupRecord): Json {
-    const status = { creating: 'CREATING', active: 'ACTIVE', failed: 'CREATE_FAILED', deleting: 'DELETING' }[record.state];
+    const status = { creating: 'CREATING', active: 'ACTIVE', failed: 'CREATE_FAILED', deleting: 'DELETING' }[
+      record.state
+    ];
     const health = record.error ? { issues: [{ code: 'NodeCreationFailure', message: record.error }] } : { issues: [] };
     return { ...record.snapshot, status, health };
   }
@@ -214,7 +239,12 @@ export class EksEmulator {
     cluster.nodegroups.delete(record.spec.name);
   }
 
-  private addons(call: AwsCall, clusterName: string, cluster: ClusterRecord | undefined, addonName?: string): GatewayResponse {
+  private addons(
+    call: AwsCall,
+    clusterName: string,
+    cluster: ClusterRecord | undefined,
+    addonName?: string,
+  ): GatewayResponse {
     const notFound = (what: string): GatewayResponse => {
       const e = awsError('eks', 'ResourceNotFoundException', `${what} not found`, 404);
       return { ...e };
@@ -229,8 +259,15 @@ export class EksEmulator {
       const name = String(req.addonName ?? '');
       const clusterVersion = String(cluster.snapshot.version ?? '');
       const version = req.addonVersion ?? defaultAddonVersion(name, clusterVersion);
-      if (!version) return awsError('eks', 'InvalidParameterException', `Addon ${name} is not supported; supported: ${supportedAddons.join(', ')}`, 400);
-      if (cluster.addons.has(name)) return awsError('eks', 'ResourceInUseException', `Addon already exists: ${name}`, 409);
+      if (!version)
+        return awsError(
+          'eks',
+          'InvalidParameterException',
+          `Addon ${name} is not supported; supported: ${supportedAddons.join(', ')}`,
+          400,
+        );
+      if (cluster.addons.has(name))
+        return awsError('eks', 'ResourceInUseException', `Addon already exists: ${name}`, 409);
       const record: AddonRecord = {
         addon: {
           addonName: name,
@@ -268,7 +305,10 @@ export class EksEmulator {
           type: 'networking',
           owner: 'aws',
           addonVersions: [
-            { addonVersion: defaultAddonVersion(n, clusterVersion), compatibilities: [{ clusterVersion, defaultVersion: true }] },
+            {
+              addonVersion: defaultAddonVersion(n, clusterVersion),
+              compatibilities: [{ clusterVersion, defaultVersion: true }],
+            },
           ],
         })),
     });

@@ -43,7 +43,10 @@ export class FaultInjector {
   /** The fault that fails this call, if any; a `once` fault is used up by its first hit. */
   match(service: string, operation: string): Fault | undefined {
     const fault = this.faults.find(
-      (f) => f.operation === operation && (!f.service || f.service === service) && (f.mode !== 'rate' || Math.random() < f.rate),
+      (f) =>
+        f.operation === operation &&
+        (!f.service || f.service === service) &&
+        (f.mode !== 'rate' || Math.random() < f.rate),
     );
     if (!fault) return undefined;
     fault.hits++;

@@ -38,12 +38,19 @@ function forwardToMoto(call: AwsCall, headers: IncomingMessage['headers']): Prom
   const qs = call.query.toString();
   return new Promise((resolvePromise, reject) => {
     const req = request(
-      { host: target.hostname, port: target.port, method: call.method, path: call.path + (qs ? `?${qs}` : ''), headers },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: call.method,
+        path: call.path + (qs ? `?${qs}` : ''),
+        headers,
+      },
       (res) => {
         void readBody(res).then((body) => {
           const out: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) {
-            if (v !== undefined && !['content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = String(v);
+            if (v !== undefined && !['content-length', 'transfer-encoding', 'connection'].includes(k))
+              out[k] = String(v);
           }
           resolvePromise({ status: res.statusCode ?? 502, headers: out, body });
         }, reject);
@@ -62,7 +69,13 @@ async function admin(cloud: Cloud, method: string, path: string, body: Buffer): 
   if (path === '/_netlab/status') {
     return json(200, {
       profile: cloud.profile.current,
-      clusters: [...cloud.eks.clusters.values()].map((c) => ({ name: c.name, kwok: c.kwok, state: c.state, error: c.error, nodegroups: [...c.nodegroups.keys()] })),
+      clusters: [...cloud.eks.clusters.values()].map((c) => ({
+        name: c.name,
+        kwok: c.kwok,
+        state: c.state,
+        error: c.error,
+        nodegroups: [...c.nodegroups.keys()],
+      })),
       loadBalancers: [...cloud.loadBalancers.frontends.entries()].map(([host, f]) => ({
         host,
         kind: f.kind,
@@ -86,8 +99,14 @@ async function admin(cloud: Cloud, method: string, path: string, body: Buffer): 
   if (path === '/_netlab/profile') {
     if (method === 'PUT') {
       const named = (parsed as { name?: string }).name;
-      const next = named && named in latencyProfiles ? latencyProfiles[named as keyof typeof latencyProfiles] : latencyProfileSchema.safeParse(parsed).data;
-      if (!next) return json(400, { error: `profile must be one of ${Object.keys(latencyProfiles).join(', ')} or a full profile` });
+      const next =
+        named && named in latencyProfiles
+          ? latencyProfiles[named as keyof typeof latencyProfiles]
+          : latencyProfileSchema.safeParse(parsed).data;
+      if (!next)
+        return json(400, {
+          error: `profile must be one of ${Object.keys(latencyProfiles).join(', ')} or a full profile`,
+        });
       cloud.profile.current = next;
     }
     return json(200, cloud.profile.current);
@@ -105,7 +124,14 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
       const target = req.headers['x-amz-target'];
       const call: AwsCall = {
         service,
-        operation: operationOf(service, req.method ?? 'GET', url.pathname, url.searchParams, body, typeof target === 'string' ? target : undefined),
+        operation: operationOf(
+          service,
+          req.method ?? 'GET',
+          url.pathname,
+          url.searchParams,
+          body,
+          typeof target === 'string' ? target : undefined,
+        ),
         method: req.method ?? 'GET',
         path: url.pathname,
         query: url.searchParams,

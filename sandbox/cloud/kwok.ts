@@ -8,7 +8,10 @@ import { run, toolPaths } from '../tools.js';
 
 /** kwokctl cluster names are DNS labels; EKS names allow more, so derive a safe one. */
 export function kwokName(eksCluster: string): string {
-  return eksCluster.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50);
+  return eksCluster
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 50);
 }
 
 const kwokEnv = {
@@ -33,7 +36,11 @@ export function kwokClusters(): string[] {
  * Starts the control plane. Its API server accepts EKS bearer tokens through a token-review
  * webhook at `tokenReviewUrl`, so clients reach it the way they reach EKS.
  */
-export async function createKwokCluster(name: string, tokenReviewUrl: string, log: (line: string) => void): Promise<void> {
+export async function createKwokCluster(
+  name: string,
+  tokenReviewUrl: string,
+  log: (line: string) => void,
+): Promise<void> {
   const configDir = join(kwokWorkdir, 'config');
   mkdirSync(configDir, { recursive: true });
   const webhookConfig = join(configDir, `${name}-token-webhook.yaml`);
@@ -88,7 +95,6 @@ export function kwokKubeconfigPath(name: string): string {
 export function kwokEndpoint(name: string): { endpoint: string; caData: string } {
   const cluster = kwokKubeConfig(name).getCurrentCluster();
   if (!cluster) throw new Error(`kwok cluster ${name} has no cluster in its kubeconfig`);
-  const caData =
-    cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : '');
+  const caData = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : '');
   return { endpoint: cluster.server, caData };
 }

@@ -15,8 +15,16 @@ import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
+  type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AppsV1Api, CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type KubeConfig, type V1ObjectMeta } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  NetworkingV1Api,
+  type KubeConfig,
+  type V1ObjectMeta,
+} from '@kubernetes/client-node';
 import { moto } from './aws.js';
 import type { LatencyProfile } from './latency.js';
 
@@ -53,8 +61,13 @@ interface ClusterWatch {
 function lbName(cluster: string, namespace: string, name: string): string {
   let h = 0;
   for (const c of `${cluster}/${namespace}/${name}`) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  const prefix = `k8s-${namespace.slice(0, 8)}-${name.slice(0, 8)}`.replace(/[^a-zA-Z0-9-]/g, '');
-  return `${prefix}-${h.toString(16).padStart(8, '0')}`.slice(0, 32);
+  // ELB names allow letters, digits and single dashes, as the controller's k8s-<ns>-<name>-<hash>.
+  const part = (s: string): string =>
+    s
+      .slice(0, 8)
+      .replace(/[^a-zA-Z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
+  return `k8s-${part(namespace)}-${part(name)}-${h.toString(16).padStart(8, '0')}`;
 }
 
 /** `key1=v1,key2=v2` as the controller's tag annotations spell them. */
@@ -134,9 +147,11 @@ export class LoadBalancerEmulator {
         backendService: meta.name!,
         backendPort: typeof port?.targetPort === 'number' ? port.targetPort : (port?.port ?? 80),
         setFinalizers: (finalizers) =>
-          core.patchNamespacedService(
-            { name: meta.name!, namespace: meta.namespace!, body: [{ op: 'replace', path: '/metadata/finalizers', value: finalizers }] },
-          ),
+          core.patchNamespacedService({
+            name: meta.name!,
+            namespace: meta.namespace!,
+            body: [{ op: 'replace', path: '/metadata/finalizers', value: finalizers }],
+          }),
         setHostname: (hostname) =>
           core.patchNamespacedServiceStatus({
             name: meta.name!,
@@ -162,7 +177,11 @@ export class LoadBalancerEmulator {
         backendService: backend?.name ?? '',
         backendPort: backend?.port?.number ?? 80,
         setFinalizers: (finalizers) =>
-          net.patchNamespacedIngress({ name: meta.name!, namespace: meta.namespace!, body: [{ op: 'replace', path: '/metadata/finalizers', value: finalizers }] }),
+          net.patchNamespacedIngress({
+            name: meta.name!,
+            namespace: meta.namespace!,
+            body: [{ op: 'replace', path: '/metadata/finalizers', value: finalizers }],
+          }),
         setHostname: (hostname) =>
           net.patchNamespacedIngressStatus({
             name: meta.name!,
@@ -208,7 +227,15 @@ export class LoadBalancerEmulator {
     const hostname = lb.dnsName.toLowerCase();
     const existing = this.frontends.get(hostname);
     if (existing) existing.backends = backends;
-    else this.frontends.set(hostname, { kind: o.kind, cluster, object: `${namespace}/${o.meta.name}`, backends, next: 0, served: new Map() });
+    else
+      this.frontends.set(hostname, {
+        kind: o.kind,
+        cluster,
+        object: `${namespace}/${o.meta.name}`,
+        backends,
+        next: 0,
+        served: new Map(),
+      });
     if (!o.currentHostname && Date.now() - lb.createdAt >= this.profile().loadBalancerProvisionMs) {
       await o.setHostname(lb.dnsName);
       this.log(`${cluster}: ${o.kind} ${name} active for ${namespace}/${o.meta.name} at ${lb.dnsName}`);
@@ -218,14 +245,23 @@ export class LoadBalancerEmulator {
   private async ensureLoadBalancer(
     entry: ClusterWatch,
     name: string,
-    o: { kind: 'nlb' | 'alb'; tags: { Key: string; Value: string }[]; scheme: string; port: number; meta: V1ObjectMeta },
+    o: {
+      kind: 'nlb' | 'alb';
+      tags: { Key: string; Value: string }[];
+      scheme: string;
+      port: number;
+      meta: V1ObjectMeta;
+    },
   ): Promise<{ dnsName: string; targetGroupArn: string; createdAt: number }> {
     const found = await moto.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] })).catch(() => undefined);
     let lb = found?.LoadBalancers?.[0];
     const tags = [
       ...o.tags,
       { Key: 'elbv2.k8s.aws/cluster', Value: [...this.clusters.entries()].find(([, e]) => e === entry)?.[0] ?? '' },
-      { Key: o.kind === 'nlb' ? 'service.k8s.aws/stack' : 'ingress.k8s.aws/stack', Value: `${o.meta.namespace}/${o.meta.name}` },
+      {
+        Key: o.kind === 'nlb' ? 'service.k8s.aws/stack' : 'ingress.k8s.aws/stack',
+        Value: `${o.meta.namespace}/${o.meta.name}`,
+      },
     ];
     if (!lb) {
       const created = await moto.elbv2.send(
@@ -239,8 +275,7 @@ export class LoadBalancerEmulator {
       );
       lb = created.LoadBalancers![0]!;
     }
-    const tgs = await moto.elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
-    let tg = tgs.TargetGroups?.[0];
+    let tg = await this.targetGroup(name);
     if (!tg) {
       tg = (
         await moto.elbv2.send(
@@ -263,7 +298,11 @@ export class LoadBalancerEmulator {
         }),
       );
     }
-    return { dnsName: lb.DNSName!, targetGroupArn: tg.TargetGroupArn!, createdAt: lb.CreatedTime?.getTime() ?? Date.now() };
+    return {
+      dnsName: lb.DNSName!,
+      targetGroupArn: tg.TargetGroupArn!,
+      createdAt: lb.CreatedTime?.getTime() ?? Date.now(),
+    };
   }
 
   private async readyBackends(kc: KubeConfig, namespace: string, service: string): Promise<Backend[]> {
@@ -284,17 +323,28 @@ export class LoadBalancerEmulator {
     const wanted = new Set(backends.map((b) => b.ip));
     const add = [...wanted].filter((ip) => !current.has(ip));
     const remove = [...current].filter((ip) => !wanted.has(ip));
-    if (add.length) await moto.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: add.map((Id) => ({ Id, Port: port })) }));
-    if (remove.length) await moto.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: remove.map((Id) => ({ Id })) }));
+    if (add.length)
+      await moto.elbv2.send(
+        new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: add.map((Id) => ({ Id, Port: port })) }),
+      );
+    if (remove.length)
+      await moto.elbv2.send(
+        new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: remove.map((Id) => ({ Id })) }),
+      );
+  }
+
+  /** The target group named like its load balancer; ELBv2 answers "not found" with an error. */
+  private async targetGroup(name: string): Promise<TargetGroup | undefined> {
+    const found = await moto.elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })).catch(() => undefined);
+    return found?.TargetGroups?.[0];
   }
 
   private async deleteLoadBalancer(name: string): Promise<void> {
     const found = await moto.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] })).catch(() => undefined);
     const lb = found?.LoadBalancers?.[0];
-    if (!lb) return;
-    const tgs = await moto.elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
-    await moto.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
-    for (const tg of tgs.TargetGroups ?? []) await moto.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn }));
+    if (lb) await moto.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
+    const tg = await this.targetGroup(name);
+    if (tg) await moto.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn }));
   }
 
   /** The data plane: one HTTP front on loopback for every load balancer, routed by Host. */

@@ -27,12 +27,22 @@ const eks = new EksEmulator(
   log,
 );
 const dns = new DnsEmulator(() => profile.current.dnsPropagationMs, log);
-const cloud: Cloud = { cloudformation: new CloudFormationEmulator(() => profile.current), eks, loadBalancers, dns, faults: new FaultInjector(), profile, log };
+const cloud: Cloud = {
+  cloudformation: new CloudFormationEmulator(() => profile.current),
+  eks,
+  loadBalancers,
+  dns,
+  faults: new FaultInjector(),
+  profile,
+  log,
+};
 
 await dns.start(ports.dns, endpoints.host);
 const front = loadBalancers.serveFront(ports.lbFront, endpoints.host);
 const gateway = startGateway(cloud, ports.gateway, endpoints.host);
-log(`gateway ${endpoints.gateway}, load balancers ${endpoints.lbFront}, dns ${endpoints.dns}, profile ${profile.current.name}`);
+log(
+  `gateway ${endpoints.gateway}, load balancers ${endpoints.lbFront}, dns ${endpoints.dns}, profile ${profile.current.name}`,
+);
 
 async function shutdown(): Promise<void> {
   log('stopping: removing every control plane');

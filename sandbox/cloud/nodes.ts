@@ -1,7 +1,13 @@
 // What EKS and EC2 do when a managed node group comes up: EC2 instances in the node group's
 // subnets, and a Node for each that joins the cluster with the zone, instance type and pod
 // limit EC2 would give. Also the system workloads EKS puts into every new cluster.
-import { DescribeImagesCommand, DescribeInstanceTypesCommand, DescribeSubnetsCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeImagesCommand,
+  DescribeInstanceTypesCommand,
+  DescribeSubnetsCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { maxPodsPerNode } from '../../lab/capacity.js';
 import { sandboxRegion } from '../config.js';
@@ -27,7 +33,10 @@ export async function createIfMissing(create: () => Promise<unknown>): Promise<v
 }
 
 /** The workloads every EKS cluster starts with (§2 of the write-up): aws-node, kube-proxy, coredns. */
-export async function installEksSystemObjects(kc: KubeConfig, addonVersion: (addon: string) => string | undefined): Promise<void> {
+export async function installEksSystemObjects(
+  kc: KubeConfig,
+  addonVersion: (addon: string) => string | undefined,
+): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const namespace = 'kube-system';
@@ -43,20 +52,36 @@ export async function installEksSystemObjects(kc: KubeConfig, addonVersion: (add
       },
     },
   });
-  const kubeProxyConfig = ['apiVersion: kubeproxy.config.k8s.io/v1alpha1', 'kind: KubeProxyConfiguration', 'mode: "iptables"', `clusterCIDR: ""`].join('\n');
+  const kubeProxyConfig = [
+    'apiVersion: kubeproxy.config.k8s.io/v1alpha1',
+    'kind: KubeProxyConfiguration',
+    'mode: "iptables"',
+    `clusterCIDR: ""`,
+  ].join('\n');
   await createIfMissing(() =>
     core.createNamespacedConfigMap({
       namespace,
-      body: { metadata: { name: 'kube-proxy-config', namespace, labels: { 'eks.amazonaws.com/component': 'kube-proxy' } }, data: { config: kubeProxyConfig } },
+      body: {
+        metadata: { name: 'kube-proxy-config', namespace, labels: { 'eks.amazonaws.com/component': 'kube-proxy' } },
+        data: { config: kubeProxyConfig },
+      },
     }),
   );
-  await createIfMissing(() => apps.createNamespacedDaemonSet({ namespace, body: daemonSet('aws-node', image('amazon-k8s-cni', 'vpc-cni')) }));
-  await createIfMissing(() => apps.createNamespacedDaemonSet({ namespace, body: daemonSet('kube-proxy', image('eks/kube-proxy', 'kube-proxy')) }));
+  await createIfMissing(() =>
+    apps.createNamespacedDaemonSet({ namespace, body: daemonSet('aws-node', image('amazon-k8s-cni', 'vpc-cni')) }),
+  );
+  await createIfMissing(() =>
+    apps.createNamespacedDaemonSet({ namespace, body: daemonSet('kube-proxy', image('eks/kube-proxy', 'kube-proxy')) }),
+  );
   await createIfMissing(() =>
     apps.createNamespacedDeployment({
       namespace,
       body: {
-        metadata: { name: 'coredns', namespace, labels: { 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'coredns' } },
+        metadata: {
+          name: 'coredns',
+          namespace,
+          labels: { 'k8s-app': 'kube-dns', 'eks.amazonaws.com/component': 'coredns' },
+        },
         spec: {
           replicas: 2,
           selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
@@ -88,10 +113,15 @@ function podCidr(subnetCidr: string, index: number): string {
 export async function joinNodes(kc: KubeConfig, spec: NodegroupSpec): Promise<string[]> {
   const { Subnets = [] } = await moto.ec2.send(new DescribeSubnetsCommand({ SubnetIds: spec.subnets }));
   if (Subnets.length === 0) throw new Error(`node group ${spec.name} has no subnets`);
-  const { InstanceTypes = [] } = await moto.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [spec.instanceType as never] }));
+  const { InstanceTypes = [] } = await moto.ec2.send(
+    new DescribeInstanceTypesCommand({ InstanceTypes: [spec.instanceType as never] }),
+  );
   const it = InstanceTypes[0];
   if (!it?.NetworkInfo) throw new Error(`instance type ${spec.instanceType} is unknown to EC2`);
-  const maxPods = maxPodsPerNode(it.NetworkInfo.MaximumNetworkInterfaces ?? 1, it.NetworkInfo.Ipv4AddressesPerInterface ?? 1);
+  const maxPods = maxPodsPerNode(
+    it.NetworkInfo.MaximumNetworkInterfaces ?? 1,
+    it.NetworkInfo.Ipv4AddressesPerInterface ?? 1,
+  );
   const { Images = [] } = await moto.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }));
   const imageId = Images[0]?.ImageId;
   if (!imageId) throw new Error('EC2 offers no image to launch nodes from');
@@ -100,7 +130,12 @@ export async function joinNodes(kc: KubeConfig, spec: NodegroupSpec): Promise<st
   const ids: string[] = [];
   for (let i = 0; i < spec.desiredSize; i++) {
     const subnet = Subnets[i % Subnets.length]!;
-    const tags = { ...spec.tags, 'eks:cluster-name': spec.cluster, 'eks:nodegroup-name': spec.name, [`kubernetes.io/cluster/${spec.cluster}`]: 'owned' };
+    const tags = {
+      ...spec.tags,
+      'eks:cluster-name': spec.cluster,
+      'eks:nodegroup-name': spec.name,
+      [`kubernetes.io/cluster/${spec.cluster}`]: 'owned',
+    };
     const { Instances = [] } = await moto.ec2.send(
       new RunInstancesCommand({
         ImageId: imageId,
@@ -108,7 +143,9 @@ export async function joinNodes(kc: KubeConfig, spec: NodegroupSpec): Promise<st
         MinCount: 1,
         MaxCount: 1,
         SubnetId: subnet.SubnetId,
-        TagSpecifications: [{ ResourceType: 'instance', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+        TagSpecifications: [
+          { ResourceType: 'instance', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+        ],
       }),
     );
     const instance = Instances[0]!;
@@ -133,14 +170,25 @@ export async function joinNodes(kc: KubeConfig, spec: NodegroupSpec): Promise<st
           'eks.amazonaws.com/capacityType': 'ON_DEMAND',
         },
       },
-      spec: { providerID: `aws:///${zone}/${instance.InstanceId}`, podCIDR: podCidr(subnet.CidrBlock!, Math.floor((existing + i) / Subnets.length)) },
+      spec: {
+        providerID: `aws:///${zone}/${instance.InstanceId}`,
+        podCIDR: podCidr(subnet.CidrBlock!, Math.floor((existing + i) / Subnets.length)),
+      },
       status: {
         addresses: [
           { type: 'InternalIP', address: ip },
           { type: 'Hostname', address: name },
         ],
-        capacity: { cpu: String(it.VCpuInfo?.DefaultVCpus ?? 2), memory: `${it.MemoryInfo?.SizeInMiB ?? 4096}Mi`, pods: String(maxPods) },
-        allocatable: { cpu: String(it.VCpuInfo?.DefaultVCpus ?? 2), memory: `${it.MemoryInfo?.SizeInMiB ?? 4096}Mi`, pods: String(maxPods) },
+        capacity: {
+          cpu: String(it.VCpuInfo?.DefaultVCpus ?? 2),
+          memory: `${it.MemoryInfo?.SizeInMiB ?? 4096}Mi`,
+          pods: String(maxPods),
+        },
+        allocatable: {
+          cpu: String(it.VCpuInfo?.DefaultVCpus ?? 2),
+          memory: `${it.MemoryInfo?.SizeInMiB ?? 4096}Mi`,
+          pods: String(maxPods),
+        },
         nodeInfo: {
           architecture: 'amd64',
           operatingSystem: 'linux',

@@ -49,7 +49,14 @@ const restOperations: Record<string, [string, RegExp, string][]> = {
   ],
 };
 
-export function operationOf(service: string, method: string, path: string, query: URLSearchParams, body: Buffer, target?: string): string {
+export function operationOf(
+  service: string,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: Buffer,
+  target?: string,
+): string {
   if (target) return target.split('.').pop() ?? target; // JSON protocol: X-Amz-Target
   const action = query.get('Action') ?? new URLSearchParams(body.toString()).get('Action'); // query protocol
   if (action) return action;

@@ -15,21 +15,23 @@ interface TokenReview {
   spec?: { token?: string };
 }
 
+/** Asks STS who signed the URL. moto routes presigned URLs to S3, so the signature travels as a header. */
 function callerArn(url: URL, cluster: string): Promise<string> {
   const target = new URL(endpoints.moto);
+  const q = url.searchParams;
+  const authorization = `${q.get('X-Amz-Algorithm')} Credential=${q.get('X-Amz-Credential')}, SignedHeaders=${q.get('X-Amz-SignedHeaders')}, Signature=${q.get('X-Amz-Signature')}`;
+  const headers = { authorization, 'x-amz-date': q.get('X-Amz-Date') ?? '', 'x-k8s-aws-id': cluster };
+  const path = `/?Action=GetCallerIdentity&Version=${q.get('Version') ?? '2011-06-15'}`;
   return new Promise((resolvePromise, reject) => {
-    const req = request(
-      { host: target.hostname, port: target.port, path: `/${url.search}`, method: 'GET', headers: { 'x-k8s-aws-id': cluster } },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => {
-          const arn = /<Arn>([^<]+)<\/Arn>/.exec(body)?.[1];
-          if (res.statusCode === 200 && arn) resolvePromise(arn);
-          else reject(new Error(`STS refused the token: ${res.statusCode}`));
-        });
-      },
-    );
+    const req = request({ host: target.hostname, port: target.port, path, method: 'GET', headers }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => {
+        const arn = /<Arn>([^<]+)<\/Arn>/.exec(body)?.[1];
+        if (res.statusCode === 200 && arn) resolvePromise(arn);
+        else reject(new Error(`STS refused the token: ${res.statusCode}`));
+      });
+    });
     req.on('error', reject);
     req.end();
   });
@@ -46,7 +48,8 @@ export function tokenProblem(token: string, now = Date.now()): string | undefine
   }
   const q = url.searchParams;
   if (q.get('Action') !== 'GetCallerIdentity') return 'token is not a GetCallerIdentity request';
-  if (!(q.get('X-Amz-SignedHeaders') ?? '').split(';').includes('x-k8s-aws-id')) return 'x-k8s-aws-id is not a signed header';
+  if (!(q.get('X-Amz-SignedHeaders') ?? '').split(';').includes('x-k8s-aws-id'))
+    return 'x-k8s-aws-id is not a signed header';
   const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(q.get('X-Amz-Date') ?? '');
   if (!date || !q.get('X-Amz-Signature')) return 'token is not presigned';
   const signedAt = Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!);
@@ -57,7 +60,11 @@ export function tokenProblem(token: string, now = Date.now()): string | undefine
 export async function reviewToken(cluster: string, body: TokenReview): Promise<GatewayResponse> {
   const token = body.spec?.token ?? '';
   const deny = (error: string): GatewayResponse =>
-    json(200, { apiVersion: body.apiVersion ?? 'authentication.k8s.io/v1', kind: 'TokenReview', status: { authenticated: false, error } });
+    json(200, {
+      apiVersion: body.apiVersion ?? 'authentication.k8s.io/v1',
+      kind: 'TokenReview',
+      status: { authenticated: false, error },
+    });
   const problem = tokenProblem(token);
   if (problem) return deny(problem);
   try {
@@ -66,7 +73,10 @@ export async function reviewToken(cluster: string, body: TokenReview): Promise<G
     return json(200, {
       apiVersion: body.apiVersion ?? 'authentication.k8s.io/v1',
       kind: 'TokenReview',
-      status: { authenticated: true, user: { username: arn, uid: arn, groups: ['system:masters', 'system:authenticated'] } },
+      status: {
+        authenticated: true,
+        user: { username: arn, uid: arn, groups: ['system:masters', 'system:authenticated'] },
+      },
     });
   } catch (err) {
     return deny((err as Error).message);

@@ -1,6 +1,12 @@
 // What the sandbox tests share: the lab's own target configuration pointed at the sandbox,
 // AWS clients built from it, the gateway's admin API, and a poll-until helper.
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { readFileSync } from 'node:fs';
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -46,3 +52,37 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 
 /** A name unique to this test run, so reruns against a long-lived sandbox never collide. */
 export const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}`;
+
+/** The lab's network stack (VPC and three subnets in three zones), for tests that need a VPC. */
+export async function createNetwork(
+  labId: string,
+): Promise<{ vpcId: string; subnetIds: string[]; clusterRoleArn: string; nodeRoleArn: string }> {
+  const StackName = `${labId}-network`;
+  await aws.cloudformation.send(
+    new CreateStackCommand({
+      StackName,
+      TemplateBody: readFileSync(new URL('../../activities/templates/network.yaml', import.meta.url), 'utf8'),
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+      Parameters: [
+        { ParameterKey: 'LabId', ParameterValue: labId },
+        { ParameterKey: 'Zones', ParameterValue: ['a', 'b', 'c'].map((z) => `${target.region}${z}`).join(',') },
+        { ParameterKey: 'SubnetCidrs', ParameterValue: '192.168.1.0/24,192.168.2.0/24,192.168.3.0/24' },
+      ],
+    }),
+  );
+  const stack = await eventually('network stack', async () => {
+    const { Stacks } = await aws.cloudformation.send(new DescribeStacksCommand({ StackName }));
+    return Stacks?.[0]?.StackStatus === 'CREATE_COMPLETE' ? Stacks[0] : undefined;
+  });
+  const out = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]));
+  return {
+    vpcId: out.VpcId!,
+    subnetIds: out.SubnetIds!.split(','),
+    clusterRoleArn: out.ClusterRoleArn!,
+    nodeRoleArn: out.NodeRoleArn!,
+  };
+}
+
+export async function deleteNetwork(labId: string): Promise<void> {
+  await aws.cloudformation.send(new DeleteStackCommand({ StackName: `${labId}-network` }));
+}

@@ -33,10 +33,17 @@ test('the lab network stack is created in moto, reports progress first, and is d
   const outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
   const tagFilter = [{ Name: 'tag:netlab.io/lab-id', Values: [labId] }];
   const vpcs = await aws.ec2.send(new DescribeVpcsCommand({ Filters: tagFilter }));
-  assert.deepEqual(vpcs.Vpcs?.map((v) => v.VpcId), [outputs.VpcId]);
+  assert.deepEqual(
+    vpcs.Vpcs?.map((v) => v.VpcId),
+    [outputs.VpcId],
+  );
   assert.equal(vpcs.Vpcs?.[0]?.CidrBlock, '192.168.0.0/16');
   const subnets = await aws.ec2.send(new DescribeSubnetsCommand({ Filters: tagFilter }));
-  assert.deepEqual(subnets.Subnets?.map((s) => s.AvailabilityZone).sort(), ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c']);
+  assert.deepEqual(subnets.Subnets?.map((s) => s.AvailabilityZone).sort(), [
+    'ap-northeast-2a',
+    'ap-northeast-2b',
+    'ap-northeast-2c',
+  ]);
   assert.deepEqual(subnets.Subnets?.map((s) => s.SubnetId).sort(), outputs.SubnetIds!.split(',').sort());
 
   await aws.cloudformation.send(new DeleteStackCommand({ StackName }));

@@ -20,7 +20,12 @@ test('a fault injected on a named call fails exactly that call, once', async () 
 });
 
 test('an always-fault keeps failing a REST-protocol call with its own error shape until cleared', async () => {
-  await gatewayAdmin('POST', 'faults', { service: 'eks', operation: 'ListClusters', mode: 'always', error: 'AccessDeniedException' });
+  await gatewayAdmin('POST', 'faults', {
+    service: 'eks',
+    operation: 'ListClusters',
+    mode: 'always',
+    error: 'AccessDeniedException',
+  });
   for (let i = 0; i < 3; i++) {
     await assert.rejects(aws.eks.send(new ListClustersCommand({})), { name: 'AccessDeniedException' });
   }

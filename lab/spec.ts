@@ -1,0 +1,128 @@
+// The lab spec: everything a lab is told, validated in one place. It is the workflow's input,
+// so it holds no secret: credentials live in the worker's configuration only.
+import { z } from 'zod';
+import { alwaysRun, optionalPhases, phaseNeeds, type OptionalPhase, type PhaseId } from './phases.js';
+
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, 'must be an IPv4 CIDR such as 192.168.0.0/16');
+
+/** Durations as people write them: 90s, 45m, 2h, 1h30m. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!match || text.trim() === '') return undefined;
+  const [, h = '0', m = '0', s = '0'] = match;
+  return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000;
+}
+const duration = z.string().refine((v) => (parseDuration(v) ?? 0) > 0, 'must be a duration such as 90m or 2h');
+
+export const labSpecSchema = z
+  .object({
+    /** Names every resource and tags it `netlab.io/lab-id`; a DNS label, short enough for IAM and ELB names. */
+    labId: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{2,22}$/, 'must be 3-23 lower-case letters, digits or dashes, starting with a letter'),
+    target: z.enum(['sandbox', 'aws']).default('sandbox'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as ap-northeast-2')
+      .default('ap-northeast-2'),
+    kubernetesVersion: z
+      .string()
+      .regex(/^1\.\d{2}$/, 'must be a minor version such as 1.31')
+      .default('1.31'),
+    instanceType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.medium')
+      .default('t3.medium'),
+    nodes: z.number().int().min(1).max(20).default(3),
+    vpcCidr: cidr.default('192.168.0.0/16'),
+    subnetCidrs: z.array(cidr).length(3).default(['192.168.1.0/24', '192.168.2.0/24', '192.168.3.0/24']),
+    /** nginx replicas for the pod-density test (the write-up scaled to 50). */
+    replicas: z.number().int().min(1).max(1000).default(50),
+    /** Test phases to run; the lab's own phases (deploy, nodes, report, teardown, leak check) always run. */
+    phases: z.array(z.enum(optionalPhases)).default([...optionalPhases]),
+    /** The Route53 public zone ExternalDNS writes to (`tetris.<domain>`). */
+    domain: z
+      .string()
+      .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS domain such as lab.example.com')
+      .default('netlab.example.com'),
+    /** Create the hosted zone when it does not exist (the sandbox); on AWS the zone is the user's. */
+    createZone: z.boolean().default(false),
+    /** How long the lab may live before teardown starts on its own. */
+    ttl: duration.default('2h'),
+    /** Leave everything up after the tests (teardown then waits for the TTL or a signal). */
+    keep: z.boolean().default(false),
+    iperf3: z
+      .object({
+        seconds: z.number().int().min(1).max(60).default(5),
+        parallel: z.number().int().min(1).max(16).default(4),
+        udpBandwidth: z
+          .string()
+          .regex(/^\d+[KMG]?$/, 'must be an iperf3 bandwidth such as 20G')
+          .default('20G'),
+      })
+      .prefault({}),
+    /** Where the AWS Load Balancer Controller chart comes from: the eks-charts repository, or a local chart folder. */
+    lbControllerChart: z.string().default('eks/aws-load-balancer-controller'),
+    /** Where the worker writes report.json and report.md. */
+    reportDir: z.string().optional(),
+  })
+  .superRefine((spec, ctx) => {
+    for (const phase of spec.phases) {
+      for (const need of phaseNeeds[phase] ?? []) {
+        if (!spec.phases.includes(need)) {
+          ctx.addIssue({ code: 'custom', path: ['phases'], message: `${phase} needs ${need}: add it to --phases` });
+        }
+      }
+    }
+    if (spec.subnetCidrs.some((c) => !cidrContains(spec.vpcCidr, c))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subnetCidrs'],
+        message: `every subnet must lie inside vpcCidr ${spec.vpcCidr}`,
+      });
+    }
+  });
+
+export type LabSpecInput = z.input<typeof labSpecSchema>;
+export type LabSpec = z.output<typeof labSpecSchema>;
+
+function cidrRange(c: string): [number, number] {
+  const [ip, bits] = c.split('/');
+  const base = ip!.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  return [base - (base % size), base - (base % size) + size];
+}
+
+export function cidrContains(outer: string, inner: string): boolean {
+  const [a, b] = cidrRange(outer);
+  const [c, d] = cidrRange(inner);
+  return c >= a && d <= b;
+}
+
+/** Each problem with its field, so a person can fix all of them at once. */
+export interface SpecProblem {
+  field: string;
+  message: string;
+}
+
+export function validateSpec(
+  input: unknown,
+): { spec: LabSpec; problems: [] } | { spec?: undefined; problems: SpecProblem[] } {
+  const parsed = labSpecSchema.safeParse(input);
+  if (parsed.success) return { spec: parsed.data, problems: [] };
+  return {
+    problems: parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(spec)', message: i.message })),
+  };
+}
+
+/** The phases this spec runs, in order. */
+export function phasesToRun(spec: LabSpec): PhaseId[] {
+  const chosen = new Set<PhaseId>([...alwaysRun, ...spec.phases]);
+  return (['validate', 'deploy', 'nodes', ...optionalPhases, 'report', 'teardown', 'leakCheck'] as PhaseId[]).filter(
+    (p) => chosen.has(p),
+  );
+}
+
+export const isOptional = (p: PhaseId): p is OptionalPhase => (optionalPhases as readonly string[]).includes(p);
