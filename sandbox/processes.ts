@@ -13,6 +13,8 @@ export interface Daemon {
   env?: NodeJS.ProcessEnv;
   /** The TCP port that answers once the daemon is ready. */
   port: number;
+  /** Use a server already listening on the port (e.g. from docker-compose) instead of failing. */
+  reuseExternal?: boolean;
 }
 
 const pidFile = (name: string): string => join(runDir, `${name}.pid`);
@@ -54,9 +56,10 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 }
 
 /** Starts the daemon unless it already runs; resolves when its port answers. */
-export async function startDaemon(d: Daemon, timeoutMs = 60_000): Promise<'started' | 'running'> {
+export async function startDaemon(d: Daemon, timeoutMs = 60_000): Promise<'started' | 'running' | 'external'> {
   if (runningPid(d.name) !== undefined && (await portOpen(d.port))) return 'running';
   if (await portOpen(d.port)) {
+    if (d.reuseExternal) return 'external';
     throw new Error(`port ${d.port} for ${d.name} is taken by another program; stop it or set the port variable`);
   }
   mkdirSync(runDir, { recursive: true });

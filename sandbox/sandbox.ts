@@ -32,12 +32,14 @@ function daemons(profile: Profile): Daemon[] {
         ...labSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
       ],
       port: ports.temporal,
+      reuseExternal: true,
     },
     {
       name: 'moto',
       command: toolPaths.motoServer,
       args: ['-H', endpoints.host, '-p', String(ports.moto)],
       port: ports.moto,
+      reuseExternal: true,
     },
     {
       name: 'cloud',
@@ -55,8 +57,9 @@ export async function up(opts: { profile?: Profile; print?: (line: string) => vo
   for (const d of daemons(opts.profile ?? 'fast')) {
     const started = Date.now();
     const result = await startDaemon(d, 120_000);
-    if (result === 'started')
-      print(`started ${d.name} on 127.0.0.1:${d.port} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    const took = ((Date.now() - started) / 1000).toFixed(1);
+    if (result === 'started') print(`started ${d.name} on 127.0.0.1:${d.port} in ${took}s`);
+    if (result === 'external') print(`using the ${d.name} already listening on 127.0.0.1:${d.port}`);
   }
 }
 
