@@ -1,6 +1,7 @@
 // Where the lab runs: the worker's configuration of endpoints and credentials. The sandbox and
 // AWS differ only here; every activity builds its clients from this, never from workflow input.
 import { endpoints, ports, sandboxCredentials, sandboxRegion } from '../sandbox/config.js';
+import { toolPaths } from '../sandbox/tools.js';
 
 export interface Target {
   kind: 'sandbox' | 'aws';
@@ -9,10 +10,10 @@ export interface Target {
   awsEndpoint?: string;
   /** A DNS server to ask instead of the system resolver (the sandbox's Route53 emulation). */
   dnsServer?: string;
-  /** The port load balancers answer HTTP on. */
-  loadBalancerPort: number;
-  /** The port load balancer hostnames are reached on from here: the sandbox's front, or the LB's own. */
+  /** The base URL a load balancer hostname is reached on from here: the sandbox's front, or the LB itself. */
   loadBalancerHttp: (hostname: string) => string;
+  /** The helm binary the worker runs. */
+  helmBinary: string;
 }
 
 export function sandboxTarget(region = sandboxRegion): Target {
@@ -21,13 +22,18 @@ export function sandboxTarget(region = sandboxRegion): Target {
     region,
     awsEndpoint: endpoints.gateway,
     dnsServer: endpoints.dns,
-    loadBalancerPort: 80,
     loadBalancerHttp: (hostname) => `http://${hostname}:${ports.lbFront}`,
+    helmBinary: toolPaths.helm,
   };
 }
 
 export function awsTarget(region: string): Target {
-  return { kind: 'aws', region, loadBalancerPort: 80, loadBalancerHttp: (hostname) => `http://${hostname}` };
+  return {
+    kind: 'aws',
+    region,
+    loadBalancerHttp: (hostname) => `http://${hostname}`,
+    helmBinary: process.env.NETLAB_HELM ?? 'helm',
+  };
 }
 
 /** Options for any AWS SDK v3 client: region and endpoint; credentials from the default chain on AWS. */

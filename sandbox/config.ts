@@ -23,6 +23,8 @@ export const versions = {
   etcd: 'v3.6.16',
   kwok: 'v0.8.0',
   moto: '5.2.5',
+  helm: 'v3.21.4',
+  externalDns: 'v0.22.0',
 } as const;
 
 const host = '127.0.0.1';

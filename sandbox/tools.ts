@@ -30,6 +30,8 @@ export const toolPaths = {
   kubeApiserver: goBinary('kube-apiserver', versions.kubernetes),
   kubeControllerManager: goBinary('kube-controller-manager', versions.kubernetes),
   kubeScheduler: goBinary('kube-scheduler', versions.kubernetes),
+  helm: goBinary('helm', versions.helm),
+  externalDns: goBinary('external-dns', versions.externalDns),
   motoServer: join(cacheDir, `moto-${versions.moto}`, 'bin', 'moto_server'),
   iperf3: '/usr/bin/iperf3',
 } as const;
@@ -140,6 +142,27 @@ export const tools: Tool[] = [
           'kube-scheduler': toolPaths.kubeScheduler,
         },
         { cwd: join(projectRoot, 'sandbox', 'build', 'kubernetes'), ldflags: kubeLdflags(versions.kubernetes) },
+      ),
+  },
+  {
+    name: 'Helm',
+    version: versions.helm,
+    firstInstall: 'about 4 min',
+    installed: () => existsSync(toolPaths.helm),
+    install: (log) =>
+      goBuild(log, [`helm.sh/helm/v3/cmd/helm@${versions.helm}`], { helm: toolPaths.helm }, { install: true }),
+  },
+  {
+    name: 'ExternalDNS',
+    version: versions.externalDns,
+    firstInstall: 'about 6 min',
+    installed: () => existsSync(toolPaths.externalDns),
+    install: (log) =>
+      goBuild(
+        log,
+        [`sigs.k8s.io/external-dns@${versions.externalDns}`],
+        { 'external-dns': toolPaths.externalDns },
+        { install: true },
       ),
   },
   {
