@@ -2,7 +2,15 @@
 // does: DescribeCluster gives endpoint and CA; the bearer token is a presigned STS
 // GetCallerIdentity URL bound to the cluster's name, made fresh here and never returned.
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -54,3 +62,57 @@ export async function clusterKubeConfig(target: Target, clusterName: string): Pr
   });
   return kc;
 }
+
+/** The namespace the lab's test workloads live in. */
+export const labNamespace = 'netlab';
+
+export const labLabels = (labId: string, app: string): Record<string, string> => ({ app, 'netlab.io/lab-id': labId });
+
+export function namespaceObject(labId: string): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: labNamespace, labels: { 'netlab.io/lab-id': labId } },
+  };
+}
+
+/** A Deployment of one container, labelled with the lab's id. */
+export function deploymentObject(
+  labId: string,
+  name: string,
+  image: string,
+  replicas: number,
+  containerPort = 80,
+): KubernetesObject & { spec: unknown } {
+  const labels = labLabels(labId, name);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: labNamespace, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels }, spec: { containers: [{ name, image, ports: [{ containerPort }] }] } },
+    },
+  };
+}
+
+export async function scaleDeployment(kc: KubeConfig, name: string, replicas: number): Promise<void> {
+  await kc
+    .makeApiClient(AppsV1Api)
+    .patchNamespacedDeploymentScale(
+      { name, namespace: labNamespace, body: { spec: { replicas } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+}
+
+export async function podsOf(kc: KubeConfig, app: string): Promise<V1Pod[]> {
+  const { items } = await kc
+    .makeApiClient(CoreV1Api)
+    .listNamespacedPod({ namespace: labNamespace, labelSelector: `app=${app}` });
+  return items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+export const isRunningReady = (p: V1Pod): boolean =>
+  p.status?.phase === 'Running' &&
+  (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);

@@ -1,8 +1,85 @@
-// `npm run start-lab`: brings the sandbox up (installing it the first time, with progress).
-// The lab workflow itself comes with the next issue; until then this stops here, saying so.
+// `npm run start-lab`: checks the spec, brings the sandbox up when that is the target (installing
+// it the first time) with a worker, starts the lab workflow, follows it until it ends, and exits
+// with the lab's code: 0 passed, 1 failed and torn down, 2 invalid input, 3 teardown incomplete.
+import { createInterface } from 'node:readline/promises';
+import { Client, Connection } from '@temporalio/client';
+import { labPlan } from '../lab/plan.js';
+import { exitCodeOf, exitCodes, progressQuery, taskQueue, type LabOutcome } from '../lab/signals.js';
+import { validateSpec } from '../lab/spec.js';
 import { endpoints } from '../sandbox/config.js';
-import { up } from '../sandbox/sandbox.js';
+import { up, type Profile } from '../sandbox/sandbox.js';
+import { temporalConnection } from '../worker/config.js';
+import { followLab } from './follow.js';
+import { flagOf, parseStartArgs, usage } from './options.js';
+import { ensureSandboxWorker, workerPolls } from './worker-process.js';
 
-await up({ profile: 'fast' });
-console.log(`sandbox is up; Temporal Web UI: ${endpoints.temporalUi}`);
-console.log('the lab workflow is not built yet: this stops after bringing the sandbox up');
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseStartArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${usage}`);
+    return exitCodes.invalid;
+  }
+  if (options.help) {
+    console.log(usage);
+    return 0;
+  }
+  // Bad input is refused here, before anything is made, each problem with its flag.
+  const { spec, problems } = validateSpec(options.spec);
+  if (!spec) {
+    console.error('The lab was not started:');
+    for (const p of problems) console.error(`  ${flagOf[p.field.split('.')[0]!] ?? p.field}: ${p.message}`);
+    return exitCodes.invalid;
+  }
+  if (options.profile !== 'fast' && options.profile !== 'realistic') {
+    console.error(`  --profile: must be fast or realistic, not ${options.profile}`);
+    return exitCodes.invalid;
+  }
+  if (spec.target === 'aws' || options.plan) {
+    console.log(`Lab ${spec.labId} on ${spec.target} will create, in this order:`);
+    for (const [i, step] of labPlan(spec).entries()) console.log(`  ${i + 1}. ${step}`);
+    if (options.plan) return 0;
+  }
+  if (spec.target === 'aws' && !options.yes) {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question('These cost money while they exist. Start? [y/N] ');
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) return exitCodes.invalid;
+  }
+
+  if (spec.target === 'sandbox') await up({ profile: options.profile as Profile });
+  const { connectionOptions, namespace } = temporalConnection();
+  const connection = await Connection.connect({
+    address: connectionOptions.address,
+    tls: connectionOptions.tls,
+    apiKey: connectionOptions.apiKey,
+    metadata: connectionOptions.metadata,
+  });
+  const client = new Client({ connection, namespace });
+  if (spec.target === 'sandbox') {
+    if ((await ensureSandboxWorker(client, namespace)) === 'started')
+      console.log('started a sandbox worker (log: .netlab/logs/worker.log)');
+  } else if (!(await workerPolls(client, namespace))) {
+    console.error(
+      `No worker polls task queue ${taskQueue}: start one with AWS credentials: NETLAB_TARGET=aws npm run worker`,
+    );
+    return exitCodes.invalid;
+  }
+
+  const handle = await client.workflow.start('networkLab', { taskQueue, workflowId: spec.labId, args: [options.spec] });
+  const ui = `${spec.target === 'sandbox' ? endpoints.temporalUi : 'https://cloud.temporal.io'}/namespaces/${namespace}/workflows/${spec.labId}`;
+  console.log(`lab ${spec.labId} started; Web UI: ${ui}`);
+  if (options.detach) {
+    console.log(spec.labId);
+    return 0;
+  }
+  const outcome = (await followLab(handle, () => handle.query(progressQuery))) as LabOutcome;
+  if (outcome.reportDir) console.log(`report: ${outcome.reportDir}/report.md (and report.json)`);
+  await connection.close();
+  return exitCodeOf(outcome.report);
+}
+
+process.exit(await main());

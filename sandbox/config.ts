@@ -24,7 +24,7 @@ export const versions = {
   kwok: 'v0.8.0',
   moto: '5.2.5',
   helm: 'v3.21.4',
-  externalDns: 'v0.22.0',
+  externalDns: 'v0.21.0',
 } as const;
 
 const host = '127.0.0.1';

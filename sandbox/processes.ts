@@ -12,7 +12,9 @@ export interface Daemon {
   args: string[];
   env?: NodeJS.ProcessEnv;
   /** The TCP port that answers once the daemon is ready. */
-  port: number;
+  port?: number;
+  /** For a daemon without a port: says when it is ready. */
+  ready?: () => Promise<boolean>;
   /** Use a server already listening on the port (e.g. from docker-compose) instead of failing. */
   reuseExternal?: boolean;
 }
@@ -57,8 +59,9 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 
 /** Starts the daemon unless it already runs; resolves when its port answers. */
 export async function startDaemon(d: Daemon, timeoutMs = 60_000): Promise<'started' | 'running' | 'external'> {
-  if (runningPid(d.name) !== undefined && (await portOpen(d.port))) return 'running';
-  if (await portOpen(d.port)) {
+  const ready = d.ready ?? (() => portOpen(d.port!));
+  if (runningPid(d.name) !== undefined && (await ready())) return 'running';
+  if (d.port !== undefined && (await portOpen(d.port))) {
     if (d.reuseExternal) return 'external';
     throw new Error(`port ${d.port} for ${d.name} is taken by another program; stop it or set the port variable`);
   }
@@ -76,10 +79,10 @@ export async function startDaemon(d: Daemon, timeoutMs = 60_000): Promise<'start
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));
   await waitFor(
-    `${d.name} on port ${d.port} (log: ${logFile(d.name)})`,
+    `${d.name} to be ready (log: ${logFile(d.name)})`,
     async () => {
       if (exited !== null) throw new Error(`${d.name} exited with ${exited}; see ${logFile(d.name)}`);
-      return portOpen(d.port);
+      return ready();
     },
     timeoutMs,
   );

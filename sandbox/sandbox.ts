@@ -66,6 +66,7 @@ export async function up(opts: { profile?: Profile; print?: (line: string) => vo
 export async function down(print: (line: string) => void = console.log): Promise<void> {
   // The cloud removes its control planes as it stops; give it time to.
   for (const [name, graceMs] of [
+    ['worker', 30_000],
     ['cloud', 90_000],
     ['moto', 10_000],
     ['temporal', 10_000],

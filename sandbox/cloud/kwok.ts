@@ -1,10 +1,12 @@
 // One real Kubernetes control plane per EKS cluster, run by kwokctl's binary runtime from the
 // locally built binaries (so nothing is downloaded), with KWOK faking the nodes and pods.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { kwokWorkdir, versions } from '../config.js';
+import { parseAllDocuments } from 'yaml';
+import { kwokWorkdir, projectRoot, stateDir, versions } from '../config.js';
 import { run, toolPaths } from '../tools.js';
+import { closeKubelets, egressSelectorConfig, serveKubelets } from './kubelets.js';
 
 /** kwokctl cluster names are DNS labels; EKS names allow more, so derive a safe one. */
 export function kwokName(eksCluster: string): string {
@@ -26,6 +28,22 @@ const kwokEnv = {
 };
 
 const clusterDir = (name: string): string => join(kwokWorkdir, 'clusters', name);
+
+/**
+ * What the sandbox keeps on this machine for the cluster's pods, for the commands exec'ed in them
+ * to read: the iperf3 shim finds here the loopback port of the iperf3 server of each pod IP.
+ */
+export const podStateDir = (name: string): string => join(stateDir, 'pods', name);
+
+/** The port the cluster's kubelets answer on: its KWOK controller's, as kwokctl chose it. */
+function kubeletPort(name: string): number {
+  for (const doc of parseAllDocuments(readFileSync(join(clusterDir(name), 'kwok.yaml'), 'utf8'))) {
+    const config = doc.toJS() as { kind?: string; options?: { kwokControllerPort?: number } } | null;
+    if (config?.kind === 'KwokctlConfiguration' && config.options?.kwokControllerPort)
+      return config.options.kwokControllerPort;
+  }
+  throw new Error(`kwok cluster ${name} has no kwok-controller port in its kwok.yaml`);
+}
 
 export function kwokClusters(): string[] {
   const dir = join(kwokWorkdir, 'clusters');
@@ -55,6 +73,10 @@ export async function createKwokCluster(
       'current-context: webhook',
     ].join('\n'),
   );
+  const kubeletSocket = join(configDir, `${name}-kubelets.sock`);
+  const egressConfig = join(configDir, `${name}-egress.yaml`);
+  writeFileSync(egressConfig, egressSelectorConfig(kubeletSocket));
+  mkdirSync(podStateDir(name), { recursive: true });
   const kwokctlConfig = join(configDir, `${name}.yaml`);
   writeFileSync(
     kwokctlConfig,
@@ -68,14 +90,37 @@ export async function createKwokCluster(
       `    value: ${webhookConfig}`,
       '  - key: authentication-token-webhook-version',
       '    value: v1',
+      '  - key: egress-selector-config-file',
+      `    value: ${egressConfig}`,
+      // KWOK runs an exec'ed command on this machine, found through its own PATH: the shims
+      // folder comes first, so `iperf3` is the shim that keeps its traffic on loopback.
+      '- name: kwok-controller',
+      '  extraEnvs:',
+      '  - name: PATH',
+      `    value: ${JSON.stringify(`${join(projectRoot, 'sandbox', 'shims')}:${process.env.PATH ?? '/usr/bin:/bin'}`)}`,
+      '  - name: NETLAB_POD_STATE',
+      `    value: ${JSON.stringify(podStateDir(name))}`,
+      // Exec is served for containers named iperf3 only: whatever else a pod's container was
+      // asked to run would run here, with this machine's network.
+      '---',
+      'apiVersion: kwok.x-k8s.io/v1alpha1',
+      'kind: ClusterExec',
+      'metadata: {name: iperf3}',
+      'spec:',
+      '  execs:',
+      '  - containers: [iperf3]',
+      '    local: {}',
     ].join('\n'),
   );
   await run(toolPaths.kwokctl, ['create', 'cluster', '--name', name, '--config', kwokctlConfig, '--wait', '2m'], log, {
     env: kwokEnv,
   });
+  await serveKubelets(name, kubeletSocket, kubeletPort(name), log);
 }
 
 export async function deleteKwokCluster(name: string, log: (line: string) => void): Promise<void> {
+  closeKubelets(name);
+  rmSync(podStateDir(name), { recursive: true, force: true });
   if (!existsSync(clusterDir(name))) return;
   await run(toolPaths.kwokctl, ['delete', 'cluster', '--name', name], log, { env: kwokEnv });
 }

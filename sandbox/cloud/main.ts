@@ -6,9 +6,11 @@ import { DnsEmulator } from './dns.js';
 import { EksEmulator } from './eks.js';
 import { FaultInjector } from './faults.js';
 import { startGateway, type Cloud } from './gateway.js';
+import { Iperf3Emulator } from './iperf3.js';
 import { deleteKwokCluster, kwokClusters } from './kwok.js';
 import { latencyProfiles } from './latency.js';
 import { LoadBalancerEmulator } from './loadbalancers.js';
+import { PodRunner } from './podrunner.js';
 
 const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
 const profileName = (process.env.NETLAB_PROFILE ?? 'fast') as keyof typeof latencyProfiles;
@@ -21,9 +23,22 @@ for (const name of kwokClusters()) {
 }
 
 const loadBalancers = new LoadBalancerEmulator(() => profile.current, log);
+const pods = new PodRunner(log);
+const iperf3 = new Iperf3Emulator(log);
 const eks = new EksEmulator(
   () => profile.current,
-  { running: (name, kc, vpc) => loadBalancers.watch(name, kc, vpc), stopping: (name) => loadBalancers.unwatch(name) },
+  {
+    running: (name, kc, vpc) => {
+      loadBalancers.watch(name, kc, vpc);
+      pods.watch(name, kc);
+      iperf3.watch(name, kc);
+    },
+    stopping: (name) => {
+      loadBalancers.unwatch(name);
+      void pods.unwatch(name);
+      void iperf3.unwatch(name);
+    },
+  },
   log,
 );
 const dns = new DnsEmulator(() => profile.current.dnsPropagationMs, log);
@@ -50,6 +65,8 @@ async function shutdown(): Promise<void> {
   front.close();
   dns.stop();
   loadBalancers.stopAll();
+  await pods.stopAll();
+  await iperf3.stopAll();
   await eks.deleteAll();
   process.exit(0);
 }

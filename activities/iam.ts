@@ -1,0 +1,198 @@
+// LAB.md phase 5 (IAM part): the cluster's OIDC provider and IRSA roles — a role that a given
+// Kubernetes service account assumes through sts:AssumeRoleWithWebIdentity, with its policy.
+// Names carry the lab id, so a retry finds its own role and two labs never collide.
+import { readFileSync } from 'node:fs';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import {
+  AttachRolePolicyCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  DeleteOpenIDConnectProviderCommand,
+  DeletePolicyCommand,
+  DeleteRoleCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListOpenIDConnectProvidersCommand,
+  ListOpenIDConnectProviderTagsCommand,
+  ListPoliciesCommand,
+} from '@aws-sdk/client-iam';
+import { labTag } from './cloudformation.js';
+import { clusterName } from './eks.js';
+import { attempt, isNotFound } from './errors.js';
+import { awsClientOptions, type Target } from './target.js';
+
+const policyDocument = (file: string): string => readFileSync(new URL(`./templates/${file}`, import.meta.url), 'utf8');
+
+/** The IRSA roles the lab makes, by purpose: policy file and the service account that assumes the role. */
+export const irsaRoles = {
+  lbController: {
+    policy: 'lbc-iam-policy.json',
+    policyName: 'AWSLoadBalancerControllerIAMPolicy',
+    serviceAccount: 'kube-system:aws-load-balancer-controller',
+  },
+  externalDns: {
+    policy: 'external-dns-iam-policy.json',
+    policyName: 'ExternalDNSPolicy',
+    serviceAccount: 'kube-system:external-dns',
+  },
+} as const;
+export type IrsaPurpose = keyof typeof irsaRoles;
+
+const roleName = (labId: string, purpose: IrsaPurpose): string => `${labId}-${purpose}`;
+const policyName = (labId: string, purpose: IrsaPurpose): string => `${labId}-${irsaRoles[purpose].policyName}`;
+const tags = (labId: string) => [{ Key: labTag, Value: labId }];
+
+async function ignoreMissing<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The cluster's OIDC issuer registered as an IAM identity provider (what `eksctl utils associate-iam-oidc-provider` does). */
+export async function ensureOidcProvider(target: Target, labId: string): Promise<{ arn: string; issuerHost: string }> {
+  const eks = new EKSClient(awsClientOptions(target));
+  const iam = new IAMClient(awsClientOptions(target));
+  const { cluster } = await attempt('describe cluster', () =>
+    eks.send(new DescribeClusterCommand({ name: clusterName(labId) })),
+  );
+  const issuer = cluster?.identity?.oidc?.issuer;
+  if (!issuer) throw new Error(`cluster ${clusterName(labId)} has no OIDC issuer`);
+  const issuerHost = issuer.replace(/^https:\/\//, '');
+  const { OpenIDConnectProviderList = [] } = await attempt('list OIDC providers', () =>
+    iam.send(new ListOpenIDConnectProvidersCommand({})),
+  );
+  const existing = OpenIDConnectProviderList.find((p) => p.Arn?.endsWith(`/${issuerHost}`));
+  if (existing) return { arn: existing.Arn!, issuerHost };
+  const created = await attempt('create OIDC provider', () =>
+    iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: issuer,
+        ClientIDList: ['sts.amazonaws.com'],
+        // EKS's issuers chain to Amazon's root CA; IAM no longer checks this thumbprint for them.
+        ThumbprintList: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'],
+        Tags: tags(labId),
+      }),
+    ),
+  );
+  return { arn: created.OpenIDConnectProviderArn!, issuerHost };
+}
+
+/** The IRSA role for one purpose, with its policy attached; returns the role's ARN. */
+export async function ensureIrsaRole(
+  target: Target,
+  labId: string,
+  purpose: IrsaPurpose,
+  oidc: { arn: string; issuerHost: string },
+): Promise<{ roleArn: string; policyArn: string }> {
+  const iam = new IAMClient(awsClientOptions(target));
+  let policyArn = (await listLabPolicies(iam, labId)).find((p) => p.PolicyName === policyName(labId, purpose))?.Arn;
+  if (!policyArn) {
+    const created = await attempt('create policy', () =>
+      iam.send(
+        new CreatePolicyCommand({
+          PolicyName: policyName(labId, purpose),
+          PolicyDocument: policyDocument(irsaRoles[purpose].policy),
+          Tags: tags(labId),
+        }),
+      ),
+    );
+    policyArn = created.Policy!.Arn!;
+  }
+  const name = roleName(labId, purpose);
+  let role = (await attempt('get role', () => ignoreMissing(iam.send(new GetRoleCommand({ RoleName: name })))))?.Role;
+  if (!role) {
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: oidc.arn },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: {
+              [`${oidc.issuerHost}:sub`]: `system:serviceaccount:${irsaRoles[purpose].serviceAccount}`,
+              [`${oidc.issuerHost}:aud`]: 'sts.amazonaws.com',
+            },
+          },
+        },
+      ],
+    };
+    role = (
+      await attempt('create role', () =>
+        iam.send(
+          new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust), Tags: tags(labId) }),
+        ),
+      )
+    ).Role!;
+  }
+  await attempt('attach policy', () => iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: policyArn })));
+  return { roleArn: role.Arn!, policyArn };
+}
+
+async function listLabPolicies(iam: IAMClient, labId: string) {
+  const { Policies = [] } = await attempt('list policies', () =>
+    iam.send(new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 })),
+  );
+  return Policies.filter((p) => p.PolicyName?.startsWith(`${labId}-`));
+}
+
+/** Deletes the lab's IRSA roles, their policies and its OIDC provider; harmless when already gone. */
+export async function deleteIam(target: Target, labId: string): Promise<void> {
+  const iam = new IAMClient(awsClientOptions(target));
+  for (const purpose of Object.keys(irsaRoles) as IrsaPurpose[]) {
+    const name = roleName(labId, purpose);
+    const attached = await attempt('list role policies', () =>
+      ignoreMissing(iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))),
+    );
+    for (const p of attached?.AttachedPolicies ?? []) {
+      await attempt('detach policy', () =>
+        ignoreMissing(iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: p.PolicyArn }))),
+      );
+    }
+    await attempt('delete role', () => ignoreMissing(iam.send(new DeleteRoleCommand({ RoleName: name }))));
+  }
+  for (const p of await listLabPolicies(iam, labId)) {
+    await attempt('delete policy', () => ignoreMissing(iam.send(new DeletePolicyCommand({ PolicyArn: p.Arn }))));
+  }
+  for (const arn of await labOidcProviders(target, labId)) {
+    await attempt('delete OIDC provider', () =>
+      ignoreMissing(iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }))),
+    );
+  }
+}
+
+/** What IAM still holds for the lab: roles, policies and OIDC providers. */
+export async function labIamResources(target: Target, labId: string): Promise<{ kind: string; id: string }[]> {
+  const iam = new IAMClient(awsClientOptions(target));
+  const out: { kind: string; id: string }[] = [];
+  for (const purpose of Object.keys(irsaRoles) as IrsaPurpose[]) {
+    const role = await attempt('get role', () =>
+      ignoreMissing(iam.send(new GetRoleCommand({ RoleName: roleName(labId, purpose) }))),
+    );
+    if (role?.Role) out.push({ kind: 'iam-role', id: role.Role.RoleName! });
+  }
+  for (const p of await listLabPolicies(iam, labId)) out.push({ kind: 'iam-policy', id: p.Arn! });
+  for (const arn of await labOidcProviders(target, labId)) out.push({ kind: 'iam-oidc-provider', id: arn });
+  return out;
+}
+
+async function labOidcProviders(target: Target, labId: string): Promise<string[]> {
+  const iam = new IAMClient(awsClientOptions(target));
+  const { OpenIDConnectProviderList = [] } = await attempt('list OIDC providers', () =>
+    iam.send(new ListOpenIDConnectProvidersCommand({})),
+  );
+  const out: string[] = [];
+  for (const p of OpenIDConnectProviderList) {
+    const t = await attempt('list OIDC provider tags', () =>
+      ignoreMissing(iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: p.Arn }))),
+    );
+    if (t?.Tags?.some((tag) => tag.Key === labTag && tag.Value === labId)) out.push(p.Arn!);
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+// The lab's activities, one per step of LAB.md and one per undo, built over the worker's target
+// (endpoints and credentials). The workflow imports only the type of this object.
+import { ApplicationFailure } from '@temporalio/common';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { LabReport, NetworkOutputs } from '../lab/report.js';
+import { validateSpec, type LabSpec, type LabSpecInput, type SpecProblem } from '../lab/spec.js';
+import { createNetworkStack, deleteNetworkStack } from './cloudformation.js';
+import { availableZones, instanceLimits, type InstanceLimits } from './ec2.js';
+import {
+  clusterName,
+  createAddons,
+  createCluster,
+  createNodegroup,
+  deleteCluster,
+  deleteNodegroups,
+  describeAddons,
+} from './eks.js';
+import { deleteIam, ensureIrsaRole, ensureOidcProvider } from './iam.js';
+import { deleteIperf3, runIperf3 } from './iperf3.js';
+import { clusterKubeConfig, labNamespace } from './kube.js';
+import { findLeftovers } from './leaks.js';
+import { deleteDensityWorkload, podDensity } from './phases/density.js';
+import { deleteDnsTest, dnsTest } from './phases/externaldns.js';
+import { installLbController, uninstallLbController } from './phases/lbcontroller.js';
+import { deleteIngressTest, deleteNlbTest, ingressTest, nlbTest } from './phases/loadbalancers.js';
+import { verifyNetworking } from './phases/networking.js';
+import { waitForNodes } from './phases/nodes.js';
+import { writeReport } from './report.js';
+import type { Target } from './target.js';
+
+export interface ValidatedLab {
+  spec: LabSpec;
+  zones: string[];
+  limits: InstanceLimits;
+}
+
+function invalid(problems: SpecProblem[]): ApplicationFailure {
+  const list = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+  return ApplicationFailure.create({
+    message: `invalid lab spec: ${list}`,
+    type: 'InvalidSpec',
+    nonRetryable: true,
+    details: [problems],
+  });
+}
+
+export function createActivities(baseTarget: Target) {
+  const targetFor = (spec: LabSpec): Target => ({ ...baseTarget, region: spec.region });
+  const kube = (spec: LabSpec): Promise<KubeConfig> => clusterKubeConfig(targetFor(spec), clusterName(spec.labId));
+  /** Runs an undo against the cluster, or nothing when the cluster (and so the object) is gone. */
+  const ifClusterUp = async (spec: LabSpec, undo: (kc: KubeConfig) => Promise<void>): Promise<void> => {
+    let kc: KubeConfig;
+    try {
+      kc = await kube(spec);
+    } catch (err) {
+      if (/not found|no endpoint|ResourceNotFound/i.test(`${(err as Error).name} ${(err as Error).message}`)) return;
+      throw err;
+    }
+    await undo(kc);
+  };
+
+  return {
+    /** Phase 1: the spec and the look-ups it needs; nothing is made before this passes. */
+    async validateLab(input: LabSpecInput): Promise<ValidatedLab> {
+      const { spec, problems } = validateSpec(input);
+      if (!spec) throw invalid(problems);
+      const target = targetFor(spec);
+      const found: SpecProblem[] = [];
+      const zones = (await availableZones(target)).slice(0, 3);
+      if (zones.length < 3)
+        found.push({ field: 'region', message: `${spec.region} offers ${zones.length} zones; the lab needs 3` });
+      const limits = await instanceLimits(target, spec.instanceType);
+      if (!limits)
+        found.push({ field: 'instanceType', message: `${spec.instanceType} is not offered in ${spec.region}` });
+      if (found.length > 0 || !limits) throw invalid(found);
+      return { spec, zones, limits };
+    },
+
+    createNetworkStack: (spec: LabSpec, zones: string[]) => createNetworkStack(targetFor(spec), spec, zones),
+    deleteNetworkStack: (spec: LabSpec) => deleteNetworkStack(targetFor(spec), spec.labId),
+    createCluster: (spec: LabSpec, network: NetworkOutputs) => createCluster(targetFor(spec), spec, network),
+    deleteCluster: (spec: LabSpec) => deleteCluster(targetFor(spec), spec.labId),
+    createNodegroup: (spec: LabSpec, network: NetworkOutputs) => createNodegroup(targetFor(spec), spec, network),
+    deleteNodegroups: (spec: LabSpec) => deleteNodegroups(targetFor(spec), spec.labId),
+    createAddons: (spec: LabSpec) => createAddons(targetFor(spec), spec),
+
+    waitForNodes: async (spec: LabSpec) => waitForNodes(await kube(spec), spec),
+    verifyNetworking: async (spec: LabSpec, network: NetworkOutputs) =>
+      verifyNetworking(targetFor(spec), await kube(spec), network, await describeAddons(targetFor(spec), spec.labId)),
+    podDensity: async (spec: LabSpec, limits: InstanceLimits) => podDensity(await kube(spec), spec, limits),
+    deleteDensityWorkload: (spec: LabSpec) => ifClusterUp(spec, (kc) => deleteDensityWorkload(kc, spec.labId)),
+
+    installLbController: async (spec: LabSpec, network: NetworkOutputs) =>
+      installLbController(targetFor(spec), await kube(spec), spec, network),
+    uninstallLbController: (spec: LabSpec) => ifClusterUp(spec, (kc) => uninstallLbController(targetFor(spec), kc)),
+    deleteIam: (spec: LabSpec) => deleteIam(targetFor(spec), spec.labId),
+
+    nlbTest: async (spec: LabSpec) => nlbTest(targetFor(spec), await kube(spec), spec.labId),
+    deleteNlbTest: (spec: LabSpec) => ifClusterUp(spec, (kc) => deleteNlbTest(targetFor(spec), kc, spec.labId)),
+    ingressTest: async (spec: LabSpec) => ingressTest(targetFor(spec), await kube(spec), spec.labId),
+    deleteIngressTest: (spec: LabSpec) => ifClusterUp(spec, (kc) => deleteIngressTest(targetFor(spec), kc, spec.labId)),
+
+    async dnsTest(spec: LabSpec) {
+      const target = targetFor(spec);
+      const { roleArn } = await ensureIrsaRole(
+        target,
+        spec.labId,
+        'externalDns',
+        await ensureOidcProvider(target, spec.labId),
+      );
+      return dnsTest(target, await kube(spec), spec, roleArn);
+    },
+    async deleteDnsTest(spec: LabSpec) {
+      let cleaned = false;
+      await ifClusterUp(spec, async (kc) => {
+        await deleteDnsTest(targetFor(spec), kc, spec);
+        cleaned = true;
+      });
+      if (!cleaned) await deleteDnsTest(targetFor(spec), undefined, spec);
+    },
+
+    iperf3Test: async (spec: LabSpec) =>
+      runIperf3(await kube(spec), { namespace: labNamespace, labId: spec.labId, ...spec.iperf3 }),
+    deleteIperf3Test: (spec: LabSpec) => ifClusterUp(spec, (kc) => deleteIperf3(kc, labNamespace, spec.labId)),
+
+    writeReport: (report: LabReport, dir?: string) => writeReport(report, dir),
+    findLeftovers: (spec: LabSpec) =>
+      findLeftovers(targetFor(spec), spec.labId, spec.phases.includes('externalDns') ? spec.domain : undefined),
+  };
+}
+
+export type LabActivities = ReturnType<typeof createActivities>;

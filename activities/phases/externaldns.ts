@@ -1,0 +1,107 @@
+// LAB.md phase 8: ExternalDNS writes a record for an annotated NLB Service (`tetris.<domain>`);
+// how long until the record exists in Route53 and until it resolves, and that deleting the
+// Service removes it — the propagation the write-up's A-record query stumbled over.
+import { type KubeConfig } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DnsResult } from '../../lab/report.js';
+import type { LabSpec } from '../../lab/spec.js';
+import { resolveA } from '../dns.js';
+import { applyObjects, deleteObjects } from '../kube-apply.js';
+import { deploymentObject, namespaceObject } from '../kube.js';
+import { externalDnsObjects } from '../manifests/external-dns.js';
+import { waitFor } from '../poll.js';
+import { createZone, deleteRecords, deleteZone, findZone, ownedRecords, records, zoneIsLabs } from '../route53.js';
+import type { Target } from '../target.js';
+import { nlbService } from './loadbalancers.js';
+
+const tetris = { app: 'deploy-tetris', image: 'bsord/tetris', service: 'tetris' };
+export const recordName = (domain: string): string => `tetris.${domain}`;
+
+function tetrisObjects(spec: LabSpec): ReturnType<typeof nlbService>[] {
+  return [
+    namespaceObject(spec.labId),
+    deploymentObject(spec.labId, tetris.app, tetris.image, 1, 80),
+    nlbService(spec.labId, tetris.service, tetris.app, 80, {
+      'external-dns.alpha.kubernetes.io/hostname': recordName(spec.domain),
+    }),
+  ];
+}
+
+const hasRecord = async (target: Target, zoneId: string, name: string): Promise<boolean> =>
+  (await records(target, zoneId)).some((r) => r.Name === `${name}.` && (r.Type === 'A' || r.Type === 'CNAME'));
+
+export async function dnsTest(target: Target, kc: KubeConfig, spec: LabSpec, roleArn?: string): Promise<DnsResult> {
+  let zoneId = await findZone(target, spec.domain);
+  const zoneCreated = !zoneId;
+  if (!zoneId) {
+    if (!spec.createZone) {
+      throw ApplicationFailure.nonRetryable(
+        `domain: no public Route53 zone ${spec.domain}; give --domain a zone you own, or let the lab create one`,
+        'InvalidSpec',
+      );
+    }
+    zoneId = await createZone(target, spec.domain, spec.labId);
+  }
+  const id = zoneId;
+  const name = recordName(spec.domain);
+  await applyObjects(
+    kc,
+    externalDnsObjects({ labId: spec.labId, domain: spec.domain, region: target.region, roleArn }),
+  );
+  const started = Date.now();
+  await applyObjects(kc, tetrisObjects(spec));
+  const wait = { timeoutMs: 20 * 60_000, intervalMs: 1000 };
+  await waitFor(
+    `record ${name} in Route53`,
+    async () => ((await hasRecord(target, id, name)) ? true : undefined),
+    wait,
+  );
+  const recordCreatedMs = Date.now() - started;
+  const addresses = await waitFor(
+    `${name} to resolve`,
+    async () => {
+      const a = await resolveA(target, name);
+      return a.length ? a : undefined;
+    },
+    wait,
+  );
+  const resolvedMs = Date.now() - started;
+  await deleteObjects(
+    kc,
+    tetrisObjects(spec).filter((o) => o.kind !== 'Namespace'),
+  );
+  const deleted = Date.now();
+  await waitFor(`record ${name} removed`, async () => ((await hasRecord(target, id, name)) ? undefined : true), wait);
+  const recordRemovedMs = Date.now() - deleted;
+  await deleteDnsTest(target, kc, spec);
+  return { zoneId: id, zoneCreated, recordName: name, recordCreatedMs, resolvedMs, addresses, recordRemovedMs };
+}
+
+/**
+ * Undoes the phase in the order that leaves no record: the Service first while ExternalDNS still
+ * runs (it deletes its records), then ExternalDNS, then any record it still owns, then the zone
+ * if the lab made it.
+ */
+export async function deleteDnsTest(target: Target, kc: KubeConfig | undefined, spec: LabSpec): Promise<void> {
+  const zoneId = await findZone(target, spec.domain);
+  if (kc) {
+    await deleteObjects(
+      kc,
+      tetrisObjects(spec).filter((o) => o.kind !== 'Namespace'),
+    );
+    if (zoneId) {
+      const name = recordName(spec.domain);
+      await waitFor(
+        `record ${name} removed by ExternalDNS`,
+        async () => ((await hasRecord(target, zoneId, name)) ? undefined : true),
+        {
+          timeoutMs: 60_000,
+        },
+      ).catch(() => undefined); // ExternalDNS may already be gone: the sweep below removes what it left
+    }
+    await deleteObjects(kc, externalDnsObjects({ labId: spec.labId, domain: spec.domain, region: target.region }));
+  }
+  if (!zoneId) return;
+  await deleteRecords(target, zoneId, await ownedRecords(target, zoneId, spec.labId));
+  if (await zoneIsLabs(target, zoneId, spec.labId)) await deleteZone(target, zoneId);
+}

@@ -1,0 +1,249 @@
+// LAB.md phases 6 and 7: a Service behind an NLB and the 2048 game behind an ALB Ingress, both
+// with ip targets made by the AWS Load Balancer Controller. Each scale step checks that the
+// targets are exactly the ready pods' IPs; requests through the NLB show how they spread.
+import { CoreV1Api, NetworkingV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { IngressResult, LoadBalancerCheck, NlbResult } from '../../lab/report.js';
+import { resolveA } from '../dns.js';
+import { loadBalancerByHostname, targetIps } from '../elbv2.js';
+import { attempt } from '../errors.js';
+import { applyObjects, deleteObjects } from '../kube-apply.js';
+import {
+  deploymentObject,
+  isRunningReady,
+  labLabels,
+  labNamespace,
+  namespaceObject,
+  podsOf,
+  scaleDeployment,
+} from '../kube.js';
+import { waitFor } from '../poll.js';
+import { httpGet, spreadOverPods } from '../probes.js';
+import type { Target } from '../target.js';
+
+const echo = { app: 'deploy-echo', image: 'registry.k8s.io/echoserver:1.10', port: 8080, service: 'svc-nlb-ip-type' };
+const game = {
+  app: 'deploy-2048',
+  image: 'public.ecr.aws/l6m2t8p7/docker-2048:latest',
+  port: 80,
+  service: 'service-2048',
+  ingress: 'ingress-2048',
+};
+
+/** The Service of LAB.md §7-1: an internet-facing NLB with ip targets, tagged with the lab id. */
+export function nlbService(
+  labId: string,
+  name: string,
+  app: string,
+  targetPort: number,
+  extraAnnotations: Record<string, string> = {},
+): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name,
+      namespace: labNamespace,
+      labels: labLabels(labId, app),
+      annotations: {
+        'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+        'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+        'service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled': 'true',
+        'service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags': `netlab.io/lab-id=${labId}`,
+        ...extraAnnotations,
+      },
+    },
+    spec: {
+      type: 'LoadBalancer',
+      loadBalancerClass: 'service.k8s.aws/nlb',
+      selector: { app },
+      ports: [{ port: 80, targetPort, protocol: 'TCP' }],
+    },
+  } as KubernetesObject;
+}
+
+function ingressObjects(labId: string, replicas: number): KubernetesObject[] {
+  return [
+    namespaceObject(labId),
+    deploymentObject(labId, game.app, game.image, replicas, game.port),
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: game.service, namespace: labNamespace, labels: labLabels(labId, game.app) },
+      spec: { type: 'ClusterIP', selector: { app: game.app }, ports: [{ port: 80, targetPort: game.port }] },
+    } as KubernetesObject,
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {
+        name: game.ingress,
+        namespace: labNamespace,
+        labels: labLabels(labId, game.app),
+        annotations: {
+          'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+          'alb.ingress.kubernetes.io/target-type': 'ip',
+          'alb.ingress.kubernetes.io/tags': `netlab.io/lab-id=${labId}`,
+        },
+      },
+      spec: {
+        ingressClassName: 'alb',
+        rules: [
+          {
+            http: {
+              paths: [
+                { path: '/', pathType: 'Prefix', backend: { service: { name: game.service, port: { number: 80 } } } },
+              ],
+            },
+          },
+        ],
+      },
+    } as KubernetesObject,
+  ];
+}
+
+function nlbObjects(labId: string, replicas: number): KubernetesObject[] {
+  return [
+    namespaceObject(labId),
+    deploymentObject(labId, echo.app, echo.image, replicas, echo.port),
+    nlbService(labId, echo.service, echo.app, echo.port),
+  ];
+}
+
+async function waitForHostname(read: () => Promise<string | undefined>, what: string): Promise<string> {
+  return waitFor(`${what} to get a load balancer address`, read, { timeoutMs: 15 * 60_000, intervalMs: 2000 });
+}
+
+/** Scales and waits until the load balancer's targets are exactly the ready pods' IPs. */
+async function scaleAndCheck(
+  target: Target,
+  kc: KubeConfig,
+  app: string,
+  lbArn: string,
+  replicas: number,
+  step: string,
+): Promise<LoadBalancerCheck> {
+  await scaleDeployment(kc, app, replicas);
+  let last: LoadBalancerCheck = { step, replicas, podIps: [], targetIps: [], targetsMatch: false };
+  return waitFor(
+    `targets to follow ${app} at ${replicas} replicas`,
+    async () => {
+      const pods = (await podsOf(kc, app))
+        .filter(isRunningReady)
+        .map((p) => p.status!.podIP!)
+        .sort();
+      const targets = await targetIps(target, lbArn);
+      last = {
+        step,
+        replicas,
+        podIps: pods,
+        targetIps: targets,
+        targetsMatch: pods.length === replicas && pods.join() === targets.join(),
+      };
+      return last.targetsMatch ? last : undefined;
+    },
+    {
+      timeoutMs: 10 * 60_000,
+      intervalMs: 2000,
+      describe: () => `pods ${last.podIps.length}/${replicas}, targets ${last.targetIps.length}`,
+    },
+  );
+}
+
+async function waitForResolvable(target: Target, hostname: string): Promise<void> {
+  await waitFor(
+    `${hostname} to resolve`,
+    async () => ((await resolveA(target, hostname)).length > 0 ? true : undefined),
+    {
+      timeoutMs: 15 * 60_000,
+      intervalMs: 3000,
+    },
+  );
+}
+
+export async function nlbTest(target: Target, kc: KubeConfig, labId: string, requests = 100): Promise<NlbResult> {
+  const core = kc.makeApiClient(CoreV1Api);
+  await applyObjects(kc, nlbObjects(labId, 2));
+  const hostname = await waitForHostname(async () => {
+    const svc = await attempt('read service', () =>
+      core.readNamespacedService({ name: echo.service, namespace: labNamespace }),
+    );
+    return svc.status?.loadBalancer?.ingress?.[0]?.hostname;
+  }, `service ${echo.service}`);
+  const lb = await waitFor('the NLB in ELBv2', () => loadBalancerByHostname(target, hostname), {
+    timeoutMs: 5 * 60_000,
+  });
+  const checks = [await scaleAndCheck(target, kc, echo.app, lb.LoadBalancerArn!, 2, 'initial 2 replicas')];
+  await waitForResolvable(target, hostname);
+  const perPod = await spreadOverPods(target, hostname, requests);
+  checks.push(await scaleAndCheck(target, kc, echo.app, lb.LoadBalancerArn!, 1, 'scale 2 → 1'));
+  checks.push(await scaleAndCheck(target, kc, echo.app, lb.LoadBalancerArn!, 3, 'scale 1 → 3'));
+  await deleteNlbTest(target, kc, labId);
+  return { hostname, loadBalancerArn: lb.LoadBalancerArn!, scheme: lb.Scheme ?? '', requests, perPod, checks };
+}
+
+export async function ingressTest(target: Target, kc: KubeConfig, labId: string): Promise<IngressResult> {
+  const net = kc.makeApiClient(NetworkingV1Api);
+  await applyObjects(kc, ingressObjects(labId, 3));
+  const address = await waitForHostname(async () => {
+    const ing = await attempt('read ingress', () =>
+      net.readNamespacedIngress({ name: game.ingress, namespace: labNamespace }),
+    );
+    return ing.status?.loadBalancer?.ingress?.[0]?.hostname;
+  }, `ingress ${game.ingress}`);
+  const lb = await waitFor('the ALB in ELBv2', () => loadBalancerByHostname(target, address), {
+    timeoutMs: 5 * 60_000,
+  });
+  const checks = [await scaleAndCheck(target, kc, game.app, lb.LoadBalancerArn!, 3, 'initial 3 replicas')];
+  await waitForResolvable(target, address);
+  const answer = await httpGet(target, address);
+  checks.push(await scaleAndCheck(target, kc, game.app, lb.LoadBalancerArn!, 1, 'scale 3 → 1'));
+  await deleteIngressTest(target, kc, labId);
+  return { address, httpStatus: answer.status, checks };
+}
+
+/** Deletes the objects and waits until the controller has removed their load balancer. */
+async function deleteAndWaitForLoadBalancer(
+  target: Target,
+  kc: KubeConfig,
+  objects: KubernetesObject[],
+  hostname?: string,
+): Promise<void> {
+  await deleteObjects(
+    kc,
+    objects.filter((o) => o.kind !== 'Namespace'),
+  );
+  if (!hostname) return;
+  await waitFor(
+    `load balancer ${hostname} deleted`,
+    async () => ((await loadBalancerByHostname(target, hostname)) ? undefined : true),
+    {
+      timeoutMs: 15 * 60_000,
+      intervalMs: 2000,
+    },
+  );
+}
+
+async function currentHostname(
+  read: () => Promise<{ status?: { loadBalancer?: { ingress?: { hostname?: string }[] } } }>,
+): Promise<string | undefined> {
+  try {
+    return (await read()).status?.loadBalancer?.ingress?.[0]?.hostname;
+  } catch {
+    return undefined; // the object is already gone
+  }
+}
+
+export async function deleteNlbTest(target: Target, kc: KubeConfig, labId: string): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const hostname = await currentHostname(() =>
+    core.readNamespacedService({ name: echo.service, namespace: labNamespace }),
+  );
+  await deleteAndWaitForLoadBalancer(target, kc, nlbObjects(labId, 0), hostname);
+}
+
+export async function deleteIngressTest(target: Target, kc: KubeConfig, labId: string): Promise<void> {
+  const net = kc.makeApiClient(NetworkingV1Api);
+  const hostname = await currentHostname(() =>
+    net.readNamespacedIngress({ name: game.ingress, namespace: labNamespace }),
+  );
+  await deleteAndWaitForLoadBalancer(target, kc, ingressObjects(labId, 0), hostname);
+}

@@ -1,0 +1,17 @@
+// Writes the lab's report where the worker runs: report.json (everything) and report.md.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { renderMarkdown } from '../lab/report-markdown.js';
+import type { LabReport } from '../lab/report.js';
+
+export const defaultReportDir = (labId: string): string =>
+  resolve(process.env.NETLAB_HOME ?? '.netlab', 'reports', labId);
+
+export async function writeReport(report: LabReport, dir?: string): Promise<{ dir: string; files: string[] }> {
+  const out = resolve(dir ?? defaultReportDir(report.labId));
+  await mkdir(out, { recursive: true });
+  const files = [join(out, 'report.json'), join(out, 'report.md')];
+  await writeFile(files[0]!, JSON.stringify(report, null, 2) + '\n');
+  await writeFile(files[1]!, renderMarkdown(report));
+  return { dir: out, files };
+}

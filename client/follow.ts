@@ -1,0 +1,59 @@
+// Following a running lab: poll its progress query and print each phase as it starts and ends,
+// then a short summary with the key figures.
+import type { WorkflowHandle } from '@temporalio/client';
+import { phaseTitles } from '../lab/phases.js';
+import type { LabReport } from '../lab/report.js';
+import type { LabOutcome } from '../lab/signals.js';
+
+const secs = (ms?: number): string => (ms === undefined ? '' : ` in ${(ms / 1000).toFixed(1)}s`);
+
+export function summary(r: LabReport): string[] {
+  const lines = [`lab ${r.labId}: ${r.outcome}${r.error ? ` (${r.error})` : ''}`];
+  if (r.density) {
+    const d = r.density;
+    lines.push(
+      `  pod density: ${d.instanceType} max ${d.expectedMaxPodsPerNode} pods/node, free capacity ${d.expectedFreeCapacity}; ${d.replicas} replicas → ${d.running} Running, ${d.pending} Pending (${Object.keys(d.pendingReasons).join(', ') || 'none'})`,
+    );
+  }
+  if (r.nlb)
+    lines.push(
+      `  NLB: ${r.nlb.requests} requests over ${Object.keys(r.nlb.perPod).length} pods: ${Object.values(r.nlb.perPod).join('/')}`,
+    );
+  if (r.ingress) lines.push(`  ALB: HTTP ${r.ingress.httpStatus}`);
+  if (r.dns)
+    lines.push(
+      `  DNS: ${r.dns.recordName} in Route53 after ${(r.dns.recordCreatedMs / 1000).toFixed(1)}s, resolves after ${(r.dns.resolvedMs / 1000).toFixed(1)}s`,
+    );
+  if (r.iperf3)
+    lines.push(`  iperf3: ${r.iperf3.tests.map((t) => `${t.name} ${t.gbps.toFixed(2)} Gbit/s`).join(', ')}`);
+  if (r.leftovers)
+    lines.push(
+      `  leak check: ${r.leftovers.length === 0 ? 'nothing left' : `${r.leftovers.length} left: ${r.leftovers.map((l) => `${l.kind} ${l.id}`).join(', ')}`}`,
+    );
+  return lines;
+}
+
+export async function followLab(handle: WorkflowHandle, progress: () => Promise<LabReport>): Promise<LabOutcome> {
+  const seen = new Map<string, string>();
+  const printChanges = (r: LabReport): void => {
+    for (const p of r.phases) {
+      if (seen.get(p.phase) === p.status) continue;
+      seen.set(p.phase, p.status);
+      if (p.status === 'pending') continue;
+      console.log(
+        `${new Date().toISOString().slice(11, 19)}  ${p.status.padEnd(9)} ${phaseTitles[p.phase]}${secs(p.durationMs)}${p.error ? `: ${p.error}` : ''}`,
+      );
+    }
+  };
+  const result = handle.result() as Promise<LabOutcome>;
+  let done = false;
+  void result.finally(() => (done = true)).catch(() => undefined);
+  while (!done) {
+    await progress().then(printChanges, () => undefined);
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+  }
+  const outcome = await result;
+  printChanges(outcome.report);
+  for (const line of summary(outcome.report)) console.log(line);
+  return outcome;
+}

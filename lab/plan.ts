@@ -1,0 +1,36 @@
+// What a lab will create, in order, and how it is undone: shown before AWS spend, and by
+// `--target aws --plan` without any call that costs money.
+import type { LabSpec } from './spec.js';
+
+export function labPlan(spec: LabSpec): string[] {
+  const id = spec.labId;
+  const steps = [
+    `CloudFormation stack ${id}-network: VPC ${spec.vpcCidr}, 3 public subnets ${spec.subnetCidrs.join(', ')}, internet gateway, route table, security group, IAM roles ${id}-cluster and ${id}-node`,
+    `EKS cluster ${id} (Kubernetes ${spec.kubernetesVersion}) in ${spec.region}`,
+    `EKS managed node group ${id}-ng: ${spec.nodes} × ${spec.instanceType}`,
+    'EKS add-ons vpc-cni, coredns, kube-proxy',
+  ];
+  if (spec.phases.includes('density'))
+    steps.push(`nginx Deployment scaled to ${spec.replicas} (deleted after the test)`);
+  if (spec.phases.includes('lbController')) {
+    steps.push(
+      `IAM OIDC provider for the cluster, policy ${id}-AWSLoadBalancerControllerIAMPolicy, role ${id}-lbController`,
+    );
+    steps.push(`Helm release aws-load-balancer-controller from ${spec.lbControllerChart}`);
+  }
+  if (spec.phases.includes('nlb')) steps.push('1 internet-facing Network Load Balancer (deleted after the test)');
+  if (spec.phases.includes('ingress'))
+    steps.push('1 internet-facing Application Load Balancer (deleted after the test)');
+  if (spec.phases.includes('externalDns')) {
+    steps.push(
+      `IAM role ${id}-externalDns, ExternalDNS, record tetris.${spec.domain} in zone ${spec.domain}${spec.createZone ? ' (zone created)' : ''}, 1 NLB`,
+    );
+  }
+  if (spec.phases.includes('iperf3')) steps.push('2 iperf3 pods');
+  steps.push(
+    spec.keep
+      ? `kept up until the TTL (${spec.ttl}) or a teardown signal, then torn down`
+      : `torn down at the end, or when the TTL (${spec.ttl}) fires`,
+  );
+  return steps;
+}

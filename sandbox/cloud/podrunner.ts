@@ -1,0 +1,209 @@
+// KWOK's pods run nothing. For the few programs whose work the lab checks (ExternalDNS writing
+// Route53 records), the sandbox runs the real program on this machine while its Deployment has
+// an available replica: with the container's arguments, the cluster's admin kubeconfig and the
+// gateway as its AWS endpoint. It stops when the Deployment goes, its cluster stops or the cloud
+// shuts down; it restarts when the arguments change, and after a crash with a back-off.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppsV1Api, type KubeConfig, type V1Container } from '@kubernetes/client-node';
+import { endpoints, logDir, sandboxCredentials, sandboxRegion } from '../config.js';
+import { toolPaths } from '../tools.js';
+import { kwokKubeconfigPath, kwokName } from './kwok.js';
+
+interface Program {
+  name: string;
+  binary: string;
+  runs(container: V1Container): boolean;
+  /** The container's command line as this machine runs it. */
+  args(container: V1Container, kubeconfig: string): string[];
+}
+
+const withoutFlags = (args: string[], flags: string[]): string[] =>
+  args.filter((a) => !flags.some((f) => a === f || a.startsWith(`${f}=`)));
+
+const programs: Program[] = [
+  {
+    name: 'external-dns',
+    binary: toolPaths.externalDns,
+    runs: (c) => (c.image ?? '').includes('external-dns'),
+    args: (c, kubeconfig) => [
+      ...withoutFlags(c.args ?? [], ['--kubeconfig', '--metrics-address']),
+      // In a pod it finds the API server in its environment; here it is given the admin kubeconfig.
+      `--kubeconfig=${kubeconfig}`,
+      // A pod has its own network namespace; here each instance needs its own loopback port.
+      '--metrics-address=127.0.0.1:0',
+    ],
+  },
+];
+
+interface Instance {
+  key: string;
+  program: Program;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Arguments and environment: a change restarts the program, as a rollout restarts the pod. */
+  signature: string;
+  child?: ChildProcess;
+  exited?: Promise<void>;
+  failures: number;
+  restartAt: number;
+}
+
+interface ClusterEntry {
+  kc: KubeConfig;
+  kubeconfig: string;
+  timer: NodeJS.Timeout;
+  inflight?: Promise<void>;
+  stopped: boolean;
+  instances: Map<string, Instance>;
+  lastError?: string;
+}
+
+export class PodRunner {
+  private readonly clusters = new Map<string, ClusterEntry>();
+  private readonly missingBinaries = new Set<string>();
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  watch(cluster: string, kc: KubeConfig): void {
+    const previous = this.unwatch(cluster);
+    const entry: ClusterEntry = {
+      kc,
+      kubeconfig: kwokKubeconfigPath(kwokName(cluster)),
+      stopped: false,
+      instances: new Map(),
+      timer: setInterval(() => {
+        if (entry.inflight) return;
+        entry.inflight = this.reconcile(cluster, entry)
+          .catch((err: Error) => {
+            if (err.message !== entry.lastError) this.log(`programs of ${cluster}: ${err.message}`);
+            entry.lastError = err.message;
+          })
+          .finally(() => (entry.inflight = undefined));
+      }, 1_000),
+    };
+    // A program of an earlier watch must be gone before this one starts it again.
+    entry.inflight = previous.finally(() => (entry.inflight = undefined));
+    this.clusters.set(cluster, entry);
+  }
+
+  /** Stops every program of the cluster; resolves once each has exited. */
+  async unwatch(cluster: string): Promise<void> {
+    const entry = this.clusters.get(cluster);
+    if (!entry) return;
+    this.clusters.delete(cluster);
+    entry.stopped = true;
+    clearInterval(entry.timer);
+    await entry.inflight;
+    await Promise.all([...entry.instances.values()].map((i) => this.stop(cluster, i, 'its cluster is stopping')));
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.clusters.keys()].map((c) => this.unwatch(c)));
+  }
+
+  private async reconcile(cluster: string, entry: ClusterEntry): Promise<void> {
+    const deployments = await entry.kc.makeApiClient(AppsV1Api).listDeploymentForAllNamespaces();
+    entry.lastError = undefined;
+    const wanted = new Map<string, Instance>();
+    for (const d of deployments.items) {
+      if (d.metadata?.deletionTimestamp || (d.status?.availableReplicas ?? 0) < 1) continue;
+      for (const container of d.spec?.template.spec?.containers ?? []) {
+        const program = programs.find((p) => p.runs(container));
+        if (!program) continue;
+        const key = `${d.metadata!.namespace}/${d.metadata!.name}/${container.name}`;
+        const args = program.args(container, entry.kubeconfig);
+        const env = programEnv(container);
+        wanted.set(key, { key, program, args, env, signature: JSON.stringify([args, env]), failures: 0, restartAt: 0 });
+      }
+    }
+    for (const [key, instance] of entry.instances) {
+      const want = wanted.get(key);
+      if (want?.signature === instance.signature) continue;
+      await this.stop(cluster, instance, want ? 'its arguments changed' : 'its Deployment is gone or unavailable');
+      entry.instances.delete(key);
+    }
+    for (const [key, want] of wanted) {
+      const instance = entry.instances.get(key) ?? want;
+      entry.instances.set(key, instance);
+      if (instance.child || Date.now() < instance.restartAt || entry.stopped) continue;
+      if (!existsSync(instance.program.binary)) {
+        if (!this.missingBinaries.has(instance.program.binary))
+          this.log(`${cluster}: ${key} waits for ${instance.program.binary} to be built`);
+        this.missingBinaries.add(instance.program.binary);
+        continue;
+      }
+      this.start(cluster, instance);
+    }
+  }
+
+  private start(cluster: string, instance: Instance): void {
+    mkdirSync(logDir, { recursive: true });
+    const logFile = join(logDir, `${instance.program.name}-${cluster}.log`);
+    const command = [instance.program.binary, ...instance.args].join(' ');
+    appendFileSync(logFile, `${new Date().toISOString()} netlab: starting for ${instance.key}: ${command}\n`);
+    const out = openSync(logFile, 'a');
+    const child = spawn(instance.program.binary, instance.args, { env: instance.env, stdio: ['ignore', out, out] });
+    closeSync(out);
+    const started = Date.now();
+    instance.child = child;
+    instance.exited = new Promise((resolvePromise) => {
+      const exited = (how: string): void => {
+        if (instance.child !== child) return resolvePromise();
+        instance.child = undefined;
+        // A program that ran for a while had a good run: back off from scratch, as a kubelet does.
+        if (Date.now() - started > 60_000) instance.failures = 0;
+        const backoffMs = Math.min(60_000, 1_000 * 2 ** instance.failures++);
+        instance.restartAt = Date.now() + backoffMs;
+        this.log(`${cluster}: ${instance.program.name} for ${instance.key} ${how}; restarting in ${backoffMs / 1000}s`);
+        resolvePromise();
+      };
+      child.once('exit', (code, signal) => exited(`exited with ${signal ?? code}`));
+      child.once('error', (err) => exited(`failed to start: ${err.message}`));
+    });
+    this.log(`${cluster}: ${instance.program.name} started for ${instance.key} (pid ${child.pid}, log ${logFile})`);
+  }
+
+  /** TERM, then KILL after a grace period; resolves once the process has exited. */
+  private async stop(cluster: string, instance: Instance, why: string): Promise<void> {
+    const { child, exited } = instance;
+    if (!child || !exited) return;
+    instance.child = undefined;
+    this.log(`${cluster}: stopping ${instance.program.name} for ${instance.key} (pid ${child.pid}): ${why}`);
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 10_000))),
+    ]);
+    clearTimeout(timer);
+    if (!graceful) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}
+
+/**
+ * The container's literal environment, with the sandbox's AWS endpoint and credentials. The
+ * machine's own AWS configuration is hidden, so a program here can only ever reach the sandbox.
+ */
+function programEnv(container: V1Container): NodeJS.ProcessEnv {
+  const own = Object.fromEntries(
+    (container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]),
+  );
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...own,
+    AWS_REGION: own.AWS_REGION ?? own.AWS_DEFAULT_REGION ?? sandboxRegion,
+    AWS_ACCESS_KEY_ID: sandboxCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sandboxCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL: endpoints.gateway,
+    AWS_ENDPOINT_URL_ROUTE_53: endpoints.gateway,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}

@@ -1,0 +1,235 @@
+// Phase 8 end to end with the real ExternalDNS: the lab's manifest applied to a sandbox cluster
+// makes the sandbox run the upstream program, which writes the tetris Service's record and its
+// TXT ownership record into moto's Route53 zone, removes them with the Service, and stops with
+// its Deployment.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import {
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DeleteClusterCommand,
+  DeleteNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+} from '@aws-sdk/client-eks';
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  DeleteHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { resolveA } from '../../activities/dns.js';
+import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
+import { clusterKubeConfig } from '../../activities/kube.js';
+import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
+import { kwokKubeconfigPath, kwokName } from '../../sandbox/cloud/kwok.js';
+import { aws, createNetwork, deleteNetwork, eventually, gatewayAdmin, target, unique } from '../helpers/sandbox.js';
+
+const labId = unique('xdns');
+const domain = `${labId}.example.com`;
+const name = `tetris.${domain}`;
+const objects = externalDnsObjects({ labId, domain, region: target.region });
+let zoneId: string;
+let kc: KubeConfig;
+let core: CoreV1Api;
+let apps: AppsV1Api;
+
+function deployment(app: string, namespace: string, labels: Record<string, string> = {}) {
+  return {
+    metadata: { name: app, namespace, labels: { app, ...labels } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app } },
+      template: { metadata: { labels: { app } }, spec: { containers: [{ name: app, image: `${app}:latest` }] } },
+    },
+  };
+}
+
+const records = async (): Promise<ResourceRecordSet[]> =>
+  (await aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
+const tetrisRecords = async (): Promise<ResourceRecordSet[]> =>
+  (await records()).filter((r) => r.Name?.replace(/\.$/, '').endsWith(`tetris.${domain}`));
+
+/** The pids of ExternalDNS processes the sandbox runs against this cluster. */
+async function externalDnsPids(): Promise<string[]> {
+  const pattern = `external-dns.*--kubeconfig=${kwokKubeconfigPath(kwokName(labId))}`;
+  try {
+    const { stdout } = await promisify(execFile)('pgrep', ['-f', pattern]);
+    return stdout.split('\n').filter(Boolean);
+  } catch (err) {
+    if ((err as { code?: number }).code === 1) return []; // pgrep: nothing matched
+    throw err;
+  }
+}
+
+before(async () => {
+  const network = await createNetwork(labId);
+  await aws.eks.send(
+    new CreateClusterCommand({
+      name: labId,
+      version: '1.24',
+      roleArn: network.clusterRoleArn,
+      resourcesVpcConfig: { subnetIds: network.subnetIds },
+      tags: { 'netlab.io/lab-id': labId },
+    }),
+  );
+  await eventually(
+    'cluster ACTIVE',
+    async () =>
+      (await aws.eks.send(new DescribeClusterCommand({ name: labId }))).cluster?.status === 'ACTIVE' ? true : undefined,
+    180_000,
+  );
+  await aws.eks.send(
+    new CreateNodegroupCommand({
+      clusterName: labId,
+      nodegroupName: `${labId}-ng`,
+      nodeRole: network.nodeRoleArn,
+      subnets: network.subnetIds,
+      instanceTypes: ['t3.medium'],
+      scalingConfig: { minSize: 2, maxSize: 2, desiredSize: 2 },
+      tags: { 'netlab.io/lab-id': labId },
+    }),
+  );
+  await eventually('node group ACTIVE', async () => {
+    const { nodegroup } = await aws.eks.send(
+      new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }),
+    );
+    return nodegroup?.status === 'ACTIVE' ? true : undefined;
+  });
+  const { HostedZone } = await aws.route53.send(new CreateHostedZoneCommand({ Name: domain, CallerReference: labId }));
+  zoneId = HostedZone!.Id!;
+  kc = await clusterKubeConfig(target, labId);
+  core = kc.makeApiClient(CoreV1Api);
+  apps = kc.makeApiClient(AppsV1Api);
+  // The load balancer emulation acts once the controller's Deployment, labelled as its chart does, is available.
+  await apps.createNamespacedDeployment({
+    namespace: 'kube-system',
+    body: deployment('aws-load-balancer-controller', 'kube-system', {
+      'app.kubernetes.io/name': 'aws-load-balancer-controller',
+    }),
+  });
+});
+
+after(async () => {
+  // Services first, so their load balancers go before the cluster does (they would outlive it).
+  await core?.deleteNamespacedService({ name: 'tetris', namespace: 'default' }).catch(() => undefined);
+  await eventually('tetris Service gone', () =>
+    core.readNamespacedService({ name: 'tetris', namespace: 'default' }).then(
+      () => undefined,
+      () => true,
+    ),
+  ).catch(() => undefined);
+  if (kc) await deleteObjects(kc, objects).catch(() => undefined);
+  if (zoneId) {
+    const left = (await records()).filter((r) => r.Type !== 'SOA' && r.Type !== 'NS');
+    if (left.length)
+      await aws.route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: { Changes: left.map((r) => ({ Action: 'DELETE', ResourceRecordSet: r })) },
+        }),
+      );
+    await aws.route53.send(new DeleteHostedZoneCommand({ Id: zoneId }));
+  }
+  await aws.eks
+    .send(new DeleteNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }))
+    .catch(() => undefined);
+  await eventually('node group gone', async () =>
+    aws.eks.send(new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` })).then(
+      () => undefined,
+      (err: Error) => (err.name === 'ResourceNotFoundException' ? true : undefined),
+    ),
+  );
+  await aws.eks.send(new DeleteClusterCommand({ name: labId }));
+  await eventually('cluster gone', async () =>
+    aws.eks.send(new DescribeClusterCommand({ name: labId })).then(
+      () => undefined,
+      (err: Error) => (err.name === 'ResourceNotFoundException' ? true : undefined),
+    ),
+  );
+  await deleteNetwork(labId);
+});
+
+test('the lab manifest runs ExternalDNS, which writes the alias and TXT records; the name resolves after the delay', async (t) => {
+  const { dnsPropagationMs } = await gatewayAdmin<{ dnsPropagationMs: number }>('GET', 'profile');
+  await applyObjects(kc, objects);
+  await applyObjects(kc, objects); // applying again changes nothing
+  await eventually('the sandbox runs external-dns for the cluster', async () =>
+    (await externalDnsPids()).length === 1 ? true : undefined,
+  );
+
+  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('tetris', 'default') });
+  await core.createNamespacedService({
+    namespace: 'default',
+    body: {
+      metadata: {
+        name: 'tetris',
+        annotations: {
+          'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+          'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+          'external-dns.alpha.kubernetes.io/hostname': name,
+        },
+      },
+      spec: {
+        type: 'LoadBalancer',
+        loadBalancerClass: 'service.k8s.aws/nlb',
+        selector: { app: 'tetris' },
+        ports: [{ port: 80, targetPort: 80 }],
+      },
+    },
+  });
+  const hostname = await eventually('load balancer hostname', async () => {
+    const svc = await core.readNamespacedService({ name: 'tetris', namespace: 'default' });
+    return svc.status?.loadBalancer?.ingress?.[0]?.hostname;
+  });
+
+  const record = await eventually(
+    `the A record of ${name} in Route53`,
+    async () => (await tetrisRecords()).find((r) => r.Type === 'A'),
+    60_000,
+  );
+  const written = Date.now();
+  assert.deepEqual(await resolveA(target, name), [], 'not answered before the propagation delay');
+  assert.equal(record.Name, `${name}.`);
+  assert.equal(record.AliasTarget?.DNSName?.replace(/\.$/, ''), hostname.toLowerCase(), 'an alias to the NLB');
+  const txt = (await records()).filter((r) => r.Type === 'TXT').flatMap((r) => r.ResourceRecords ?? []);
+  assert.ok(
+    txt.some((v) => v.Value?.includes(`external-dns/owner=${labId}`) && v.Value.includes('service/default/tetris')),
+    `a TXT record names the owner ${labId}: ${JSON.stringify(txt)}`,
+  );
+
+  const addresses = await eventually('the name resolves', async () => {
+    const a = await resolveA(target, name);
+    return a.length ? a : undefined;
+  });
+  const took = Date.now() - written;
+  t.diagnostic(`${name} resolved ${took} ms after ExternalDNS wrote it (propagation delay ${dnsPropagationMs} ms)`);
+  assert.deepEqual(addresses, ['127.0.0.1'], 'load balancer hostnames resolve to the loopback front');
+  assert.ok(took >= dnsPropagationMs, `resolved after ${took} ms, before the ${dnsPropagationMs} ms delay`);
+});
+
+test('deleting the Service makes ExternalDNS remove its records, and the name stops resolving', async () => {
+  await core.deleteNamespacedService({ name: 'tetris', namespace: 'default' });
+  await eventually('the records of tetris removed from Route53', async () =>
+    (await tetrisRecords()).length === 0 ? true : undefined,
+  );
+  await eventually(
+    'the name no longer resolves',
+    async () => ((await resolveA(target, name)).length === 0 ? true : undefined),
+    10_000,
+  );
+  await apps.deleteNamespacedDeployment({ name: 'tetris', namespace: 'default' });
+});
+
+test('deleting the ExternalDNS objects stops the program', async () => {
+  assert.equal((await externalDnsPids()).length, 1);
+  await deleteObjects(kc, objects);
+  await deleteObjects(kc, objects); // deleting again is fine
+  await eventually('no external-dns process left for the cluster', async () =>
+    (await externalDnsPids()).length === 0 ? true : undefined,
+  );
+});

@@ -1,0 +1,215 @@
+// networkLab: LAB.md's phases as one saga. Every create step registers its undo before it runs;
+// whatever happens — success, failure, cancel, TTL — the undos run in reverse, outside
+// cancellation, followed by a leak check. Orchestration only: all I/O is in activities.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { LabActivities, ValidatedLab } from '../activities/index.js';
+import type { PhaseId } from '../lab/phases.js';
+import type { LabReport, PhaseRecord } from '../lab/report.js';
+import { labPhaseKey, labResultKey, labTargetKey } from '../lab/search-attributes.js';
+import { progressQuery, teardownNowSignal, type LabOutcome } from '../lab/signals.js';
+import { parseDuration, phasesToRun, type LabSpecInput } from '../lab/spec.js';
+
+const retry = {
+  initialInterval: '2s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  nonRetryableErrorTypes: [
+    'InvalidSpec',
+    'AccessDenied',
+    'Quota',
+    'StackRollback',
+    'ClusterFailed',
+    'NodegroupFailed',
+    'NodesNotSpread',
+  ],
+};
+const base: ActivityOptions = { startToCloseTimeout: '5m', retry: { ...retry, maximumAttempts: 5 } };
+/** Activities that wait on AWS heartbeat while they poll; a lost worker is noticed within a minute. */
+const waiting: ActivityOptions = {
+  startToCloseTimeout: '90m',
+  heartbeatTimeout: '1m',
+  retry: { ...retry, maximumAttempts: 5 },
+};
+/** Undos must succeed: more attempts, same heartbeats. */
+const undoing: ActivityOptions = { ...waiting, retry: { ...retry, maximumAttempts: 10 } };
+
+const quick = proxyActivities<LabActivities>(base);
+const lab = proxyActivities<LabActivities>(waiting);
+const undo = proxyActivities<LabActivities>(undoing);
+
+const message = (err: unknown): string => {
+  const e = err as { message?: string; cause?: { message?: string } };
+  return e.cause?.message ?? e.message ?? String(err);
+};
+
+export async function networkLab(input: LabSpecInput): Promise<LabOutcome> {
+  const report: LabReport = {
+    labId: input.labId,
+    target: input.target ?? 'sandbox',
+    region: input.region ?? 'ap-northeast-2',
+    startedAt: new Date().toISOString(),
+    outcome: 'running',
+    phases: [{ phase: 'validate', status: 'pending' }],
+  };
+  let teardownRequested = false;
+  const main = new CancellationScope();
+  setHandler(progressQuery, () => report);
+  setHandler(teardownNowSignal, () => {
+    teardownRequested = true;
+    main.cancel();
+  });
+  upsertSearchAttributes([{ key: labTargetKey, value: report.target }]);
+
+  const record = (id: PhaseId): PhaseRecord => {
+    let r = report.phases.find((p) => p.phase === id);
+    if (!r) report.phases.push((r = { phase: id, status: 'pending' }));
+    return r;
+  };
+  async function phase<T>(id: PhaseId, run: () => Promise<T>): Promise<T> {
+    const r = record(id);
+    r.status = 'running';
+    r.startedAt = new Date().toISOString();
+    upsertSearchAttributes([{ key: labPhaseKey, value: id }]);
+    try {
+      const result = await run();
+      r.status = 'passed';
+      return result;
+    } catch (err) {
+      r.status = isCancellation(err) ? 'cancelled' : 'failed';
+      r.error = message(err);
+      throw err;
+    } finally {
+      r.endedAt = new Date().toISOString();
+      r.durationMs = Date.parse(r.endedAt) - Date.parse(r.startedAt);
+    }
+  }
+  const finish = async (outcome: LabReport['outcome'], error?: string): Promise<LabOutcome> => {
+    report.outcome = outcome;
+    report.error = error;
+    report.endedAt = new Date().toISOString();
+    for (const p of report.phases) if (p.status === 'pending') p.status = 'skipped';
+    upsertSearchAttributes([{ key: labResultKey, value: outcome }]);
+    const written = await quick.writeReport(report, validated?.spec.reportDir).catch(() => undefined);
+    return { report, reportDir: written?.dir };
+  };
+
+  let validated: ValidatedLab | undefined;
+  try {
+    validated = await phase('validate', () => quick.validateLab(input));
+  } catch (err) {
+    return finish('failed', message(err));
+  }
+  const { spec, zones, limits } = validated;
+  report.region = spec.region;
+  for (const id of phasesToRun(spec)) record(id);
+  const runs = (id: PhaseId): boolean => spec.phases.includes(id as never);
+
+  // The lab's time-to-live: when it fires, running phases are cancelled and teardown starts.
+  let ttlFired = false;
+  void CancellationScope.nonCancellable(() => sleep(parseDuration(spec.ttl)!)).then(() => {
+    ttlFired = true;
+    main.cancel();
+  });
+
+  const undos: { step: string; run: () => Promise<unknown> }[] = [];
+  const willUndo = (step: string, run: () => Promise<unknown>): void => {
+    undos.push({ step, run });
+  };
+  let failure: string | undefined;
+  try {
+    await main.run(async () => {
+      await phase('deploy', async () => {
+        willUndo('delete network stack', () => undo.deleteNetworkStack(spec));
+        const network = await lab.createNetworkStack(spec, zones);
+        willUndo('delete cluster', () => undo.deleteCluster(spec));
+        const cluster = await lab.createCluster(spec, network);
+        willUndo('delete node groups', () => undo.deleteNodegroups(spec));
+        const nodegroupName = await lab.createNodegroup(spec, network);
+        const addons = await lab.createAddons(spec);
+        report.deploy = {
+          network,
+          clusterName: cluster.name,
+          kubernetesVersion: cluster.version,
+          nodegroupName,
+          addons,
+        };
+      });
+      const network = report.deploy!.network;
+      report.nodes = await phase('nodes', () => lab.waitForNodes(spec));
+      if (runs('networking')) report.networking = await phase('networking', () => lab.verifyNetworking(spec, network));
+      if (runs('density')) {
+        willUndo('delete density test', () => undo.deleteDensityWorkload(spec));
+        report.density = await phase('density', () => lab.podDensity(spec, limits));
+      }
+      if (runs('lbController')) {
+        willUndo('delete IAM roles, policies and OIDC provider', () => undo.deleteIam(spec));
+        willUndo('uninstall the load balancer controller', () => undo.uninstallLbController(spec));
+        report.lbController = await phase('lbController', () => lab.installLbController(spec, network));
+      }
+      if (runs('nlb')) {
+        willUndo('delete NLB test', () => undo.deleteNlbTest(spec));
+        report.nlb = await phase('nlb', () => lab.nlbTest(spec));
+      }
+      if (runs('ingress')) {
+        willUndo('delete ingress test', () => undo.deleteIngressTest(spec));
+        report.ingress = await phase('ingress', () => lab.ingressTest(spec));
+      }
+      if (runs('externalDns')) {
+        willUndo('delete DNS test and its records', () => undo.deleteDnsTest(spec));
+        report.dns = await phase('externalDns', () => lab.dnsTest(spec));
+      }
+      if (runs('iperf3')) {
+        willUndo('delete iperf3 pods', () => undo.deleteIperf3Test(spec));
+        report.iperf3 = await phase('iperf3', () => lab.iperf3Test(spec));
+      }
+    });
+  } catch (err) {
+    failure = isCancellation(err)
+      ? ttlFired
+        ? 'the lab TTL fired'
+        : teardownRequested
+          ? 'teardown requested'
+          : 'cancelled'
+      : message(err);
+  }
+
+  return CancellationScope.nonCancellable(async () => {
+    await phase('report', () => quick.writeReport(report, spec.reportDir)).catch(() => undefined);
+    if (spec.keep && !failure) {
+      // Stay up for people to look around, until the TTL or a teardown signal.
+      await condition(() => ttlFired || teardownRequested);
+    }
+    report.teardown = [];
+    await phase('teardown', async () => {
+      for (const step of [...undos].reverse()) {
+        try {
+          await step.run();
+          report.teardown!.push({ step: step.step, ok: true });
+        } catch (err) {
+          report.teardown!.push({ step: step.step, ok: false, error: message(err) });
+        }
+      }
+      const failed = report.teardown!.filter((t) => !t.ok);
+      if (failed.length)
+        throw ApplicationFailure.nonRetryable(`${failed.length} teardown steps failed`, 'TeardownIncomplete');
+    }).catch(() => undefined);
+    report.leftovers = await phase('leakCheck', () => undo.findLeftovers(spec)).catch(() => undefined);
+    if (!report.leftovers || report.leftovers.length > 0) {
+      return finish(
+        'teardown-incomplete',
+        failure ?? `${report.leftovers?.length ?? 'unknown'} resources left after teardown`,
+      );
+    }
+    return finish(failure ? 'failed' : 'passed', failure);
+  });
+}
