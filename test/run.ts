@@ -22,7 +22,7 @@ const result = spawnSync(
     'tsx',
     '--test',
     '--test-concurrency=1',
-    ...(files.length ? files : [...testFiles('test/unit'), ...testFiles('test/sandbox')]),
+    ...(files.length ? files : [...testFiles('test/unit'), ...testFiles('test/sandbox'), ...testFiles('test/lab')]),
   ],
   { stdio: 'inherit', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
 );

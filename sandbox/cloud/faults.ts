@@ -13,6 +13,8 @@ export const faultSpecSchema = z.object({
   rate: z.number().min(0).max(1).default(1),
   error: z.enum(Object.keys(faultErrors) as [FaultError, ...FaultError[]]).default('InternalError'),
   message: z.string().default('injected by the eks-netlab sandbox'),
+  /** Fail after the call took effect, as when AWS did the work but the answer was lost. */
+  after: z.boolean().default(false),
 });
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
 

@@ -138,14 +138,21 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
         body,
       };
       const fault = cloud.faults.match(call.service, call.operation);
-      if (fault) {
-        cloud.log(`fault #${fault.id}: ${call.service} ${call.operation} fails with ${fault.error}`);
-        return awsError(call.service, fault.error, fault.message, faultErrors[fault.error]);
-      }
+      const failWith = (): GatewayResponse => {
+        cloud.log(
+          `fault #${fault!.id}: ${call.service} ${call.operation} fails with ${fault!.error}${fault!.after ? ' after taking effect' : ''}`,
+        );
+        return awsError(call.service, fault!.error, fault!.message, faultErrors[fault!.error]);
+      };
+      if (fault && !fault.after) return failWith();
       const forward = (c: AwsCall): Promise<GatewayResponse> => forwardToMoto(c, req.headers);
-      if (call.service === 'eks') return cloud.eks.handle(call, forward);
-      if (call.service === 'cloudformation') return cloud.cloudformation.handle(call, forward);
-      return forward(call);
+      const answer =
+        call.service === 'eks'
+          ? await cloud.eks.handle(call, forward)
+          : call.service === 'cloudformation'
+            ? await cloud.cloudformation.handle(call, forward)
+            : await forward(call);
+      return fault ? failWith() : answer;
     })()
       .then((out) => res.writeHead(out.status, out.headers).end(out.body))
       .catch((err: Error) => {

@@ -1,0 +1,62 @@
+// Runs networkLab on the sandbox's dev server with a worker in this process, so a test can
+// replace one activity with a failing one and then check what the lab left behind.
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities, type LabActivities } from '../../activities/index.js';
+import { sandboxTarget } from '../../activities/target.js';
+import type { LabOutcome } from '../../lab/signals.js';
+import type { LabSpecInput } from '../../lab/spec.js';
+import { endpoints, projectRoot } from '../../sandbox/config.js';
+import { unique } from './sandbox.js';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+const workflowBundle = (): Promise<WorkflowBundleWithSourceMap> =>
+  (bundle ??= bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
+  }));
+
+export const labActivities = createActivities(sandboxTarget());
+
+/** An activity that always fails and is not retried: how a test breaks one phase. */
+export const failing = (name: string) => async (): Promise<never> => {
+  throw ApplicationFailure.nonRetryable(`${name} failed on purpose`, 'InjectedFault');
+};
+
+/** The sandbox spec every lab test starts from. */
+export function sandboxSpec(overrides: Partial<LabSpecInput> = {}): LabSpecInput {
+  return {
+    labId: unique('t'),
+    createZone: true,
+    lbControllerChart: `${projectRoot}/sandbox/charts/aws-load-balancer-controller`,
+    iperf3: { seconds: 1, parallel: 2, udpBandwidth: '1G' },
+    ...overrides,
+  };
+}
+
+/** Runs one lab to its end with the given activities replaced; returns its outcome and history size. */
+export async function runLab(
+  spec: LabSpecInput,
+  overrides: Partial<LabActivities> = {},
+): Promise<LabOutcome & { historyEvents: number }> {
+  const taskQueue = unique('lab-test');
+  const worker = await Worker.create({
+    connection: await NativeConnection.connect({ address: endpoints.temporal }),
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: { ...labActivities, ...overrides },
+  });
+  const connection = await Connection.connect({ address: endpoints.temporal });
+  const client = new Client({ connection });
+  try {
+    return await worker.runUntil(async () => {
+      const handle = await client.workflow.start('networkLab', { taskQueue, workflowId: spec.labId, args: [spec] });
+      const outcome = (await handle.result()) as LabOutcome;
+      const history = await handle.fetchHistory();
+      return { ...outcome, historyEvents: history.events?.length ?? 0 };
+    });
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,42 @@
+// The start-lab CLI's answers that need no cloud: the plan for AWS and refusing bad input.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+const startLab = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'client/start-lab.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
+test('--target aws --plan prints what would be created, in order, and stops', () => {
+  const run = startLab('--target', 'aws', '--plan', '--lab-id', 'plan-demo', '--domain', 'lab.example.org');
+  assert.equal(run.status, 0, run.stderr);
+  const lines = run.stdout.split('\n').filter((l) => /^\s+\d+\. /.test(l));
+  assert.match(lines[0]!, /CloudFormation stack plan-demo-network/);
+  assert.match(lines[1]!, /EKS cluster plan-demo/);
+  assert.match(lines[2]!, /node group plan-demo-ng: 3 × t3.medium/);
+  assert.ok(lines.some((l) => /tetris\.lab\.example\.org/.test(l)));
+  assert.match(lines.at(-1)!, /torn down/);
+});
+
+test('bad input is refused with exit code 2, naming each flag and the fix', () => {
+  const run = startLab(
+    '--nodes',
+    '0',
+    '--instance-type',
+    'T3 Medium',
+    '--ttl',
+    'soon',
+    '--phases',
+    'nlb',
+    '--target',
+    'aws',
+    '--yes',
+  );
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /--nodes: /);
+  assert.match(run.stderr, /--instance-type: must be an EC2 instance type/);
+  assert.match(run.stderr, /--ttl: must be a duration/);
+  assert.match(run.stderr, /--phases: nlb needs lbController/);
+});
