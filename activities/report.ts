@@ -1,6 +1,7 @@
-// Writes the lab's report where the worker runs: report.json (everything) and report.md.
+// Writes the lab's report where the worker runs: report.json (everything), report.md and report.html.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { renderHtml } from '../lab/report-html.js';
 import { renderMarkdown } from '../lab/report-markdown.js';
 import type { LabReport } from '../lab/report.js';
 
@@ -10,8 +11,9 @@ export const defaultReportDir = (labId: string): string =>
 export async function writeReport(report: LabReport, dir?: string): Promise<{ dir: string; files: string[] }> {
   const out = resolve(dir ?? defaultReportDir(report.labId));
   await mkdir(out, { recursive: true });
-  const files = [join(out, 'report.json'), join(out, 'report.md')];
+  const files = [join(out, 'report.json'), join(out, 'report.md'), join(out, 'report.html')];
   await writeFile(files[0]!, JSON.stringify(report, null, 2) + '\n');
   await writeFile(files[1]!, renderMarkdown(report));
+  await writeFile(files[2]!, renderHtml(report));
   return { dir: out, files };
 }

@@ -10,6 +10,8 @@ import type {
 } from '@kubernetes/client-node';
 
 export const externalDnsImage = 'registry.k8s.io/external-dns/external-dns:v0.22.0';
+/** The prefix of the annotations the lab puts on Services, as in the write-up (§9-3). */
+export const annotationPrefix = 'external-dns.alpha.kubernetes.io/';
 
 export interface ExternalDnsOptions {
   labId: string;
@@ -80,6 +82,9 @@ export function externalDnsObjects(opts: ExternalDnsOptions): KubernetesObject[]
                 '--aws-zone-type=public',
                 '--registry=txt',
                 `--txt-owner-id=${opts.labId}`,
+                // v0.22 reads `external-dns.kubernetes.io/` annotations by default and silently skips the
+                // write-up's `external-dns.alpha.kubernetes.io/hostname`; earlier versions read this prefix.
+                `--annotation-prefix=${annotationPrefix}`,
                 // The lab measures how long a name takes to resolve; the default 1m would dominate it.
                 '--interval=5s',
               ],

@@ -1,19 +1,21 @@
 // KWOK's pods run nothing. For the few programs whose work the lab checks (ExternalDNS writing
 // Route53 records), the sandbox runs the real program on this machine while its Deployment has
-// an available replica: with the container's arguments, the cluster's admin kubeconfig and the
-// gateway as its AWS endpoint. It stops when the Deployment goes, its cluster stops or the cloud
-// shuts down; it restarts when the arguments change, and after a crash with a back-off.
+// an available replica: the build of the image's version (else the sandbox's pinned one), with
+// the container's arguments, the cluster's admin kubeconfig and the gateway as its AWS endpoint.
+// It stops when the Deployment goes, its cluster stops or the cloud shuts down; it restarts when
+// the arguments change, and after a crash with a back-off.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, type KubeConfig, type V1Container } from '@kubernetes/client-node';
-import { endpoints, logDir, sandboxCredentials, sandboxRegion } from '../config.js';
+import { binDir, endpoints, logDir, sandboxCredentials, sandboxRegion } from '../config.js';
 import { toolPaths } from '../tools.js';
 import { kwokKubeconfigPath, kwokName } from './kwok.js';
 
 interface Program {
   name: string;
-  binary: string;
+  /** The sandbox's pinned build, for images whose version the sandbox has not built. */
+  pinned: string;
   runs(container: V1Container): boolean;
   /** The container's command line as this machine runs it. */
   args(container: V1Container, kubeconfig: string): string[];
@@ -22,10 +24,17 @@ interface Program {
 const withoutFlags = (args: string[], flags: string[]): string[] =>
   args.filter((a) => !flags.some((f) => a === f || a.startsWith(`${f}=`)));
 
+/** The build of the image's version when the sandbox has it (`<name>-<tag>`), else the pinned one. */
+function binaryFor(program: Program, container: V1Container): string {
+  const tag = /:(v[\w.-]+)$/.exec(container.image ?? '')?.[1];
+  const matching = tag && join(binDir, `${program.name}-${tag}`);
+  return matching && existsSync(matching) ? matching : program.pinned;
+}
+
 const programs: Program[] = [
   {
     name: 'external-dns',
-    binary: toolPaths.externalDns,
+    pinned: toolPaths.externalDns,
     runs: (c) => (c.image ?? '').includes('external-dns'),
     args: (c, kubeconfig) => [
       ...withoutFlags(c.args ?? [], ['--kubeconfig', '--metrics-address']),
@@ -40,9 +49,10 @@ const programs: Program[] = [
 interface Instance {
   key: string;
   program: Program;
+  binary: string;
   args: string[];
   env: NodeJS.ProcessEnv;
-  /** Arguments and environment: a change restarts the program, as a rollout restarts the pod. */
+  /** Binary, arguments and environment: a change restarts the program, as a rollout restarts the pod. */
   signature: string;
   child?: ChildProcess;
   exited?: Promise<void>;
@@ -113,9 +123,11 @@ export class PodRunner {
         const program = programs.find((p) => p.runs(container));
         if (!program) continue;
         const key = `${d.metadata!.namespace}/${d.metadata!.name}/${container.name}`;
+        const binary = binaryFor(program, container);
         const args = program.args(container, entry.kubeconfig);
         const env = programEnv(container);
-        wanted.set(key, { key, program, args, env, signature: JSON.stringify([args, env]), failures: 0, restartAt: 0 });
+        const signature = JSON.stringify([binary, args, env]);
+        wanted.set(key, { key, program, binary, args, env, signature, failures: 0, restartAt: 0 });
       }
     }
     for (const [key, instance] of entry.instances) {
@@ -128,10 +140,10 @@ export class PodRunner {
       const instance = entry.instances.get(key) ?? want;
       entry.instances.set(key, instance);
       if (instance.child || Date.now() < instance.restartAt || entry.stopped) continue;
-      if (!existsSync(instance.program.binary)) {
-        if (!this.missingBinaries.has(instance.program.binary))
-          this.log(`${cluster}: ${key} waits for ${instance.program.binary} to be built`);
-        this.missingBinaries.add(instance.program.binary);
+      if (!existsSync(instance.binary)) {
+        if (!this.missingBinaries.has(instance.binary))
+          this.log(`${cluster}: ${key} waits for ${instance.binary} to be built`);
+        this.missingBinaries.add(instance.binary);
         continue;
       }
       this.start(cluster, instance);
@@ -141,10 +153,10 @@ export class PodRunner {
   private start(cluster: string, instance: Instance): void {
     mkdirSync(logDir, { recursive: true });
     const logFile = join(logDir, `${instance.program.name}-${cluster}.log`);
-    const command = [instance.program.binary, ...instance.args].join(' ');
+    const command = [instance.binary, ...instance.args].join(' ');
     appendFileSync(logFile, `${new Date().toISOString()} netlab: starting for ${instance.key}: ${command}\n`);
     const out = openSync(logFile, 'a');
-    const child = spawn(instance.program.binary, instance.args, { env: instance.env, stdio: ['ignore', out, out] });
+    const child = spawn(instance.binary, instance.args, { env: instance.env, stdio: ['ignore', out, out] });
     closeSync(out);
     const started = Date.now();
     instance.child = child;
@@ -162,7 +174,7 @@ export class PodRunner {
       child.once('exit', (code, signal) => exited(`exited with ${signal ?? code}`));
       child.once('error', (err) => exited(`failed to start: ${err.message}`));
     });
-    this.log(`${cluster}: ${instance.program.name} started for ${instance.key} (pid ${child.pid}, log ${logFile})`);
+    this.log(`${cluster}: ${instance.binary} started for ${instance.key} (pid ${child.pid}, log ${logFile})`);
   }
 
   /** TERM, then KILL after a grace period; resolves once the process has exited. */

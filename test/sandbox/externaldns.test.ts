@@ -1,9 +1,10 @@
 // Phase 8 end to end with the real ExternalDNS: the lab's manifest applied to a sandbox cluster
 // makes the sandbox run the upstream program, which writes the tetris Service's record and its
-// TXT ownership record into moto's Route53 zone, removes them with the Service, and stops with
-// its Deployment.
+// TXT ownership record into moto's Route53 zone, removes them with the Service, restarts when its
+// arguments change and stops with its Deployment.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import {
@@ -225,8 +226,30 @@ test('deleting the Service makes ExternalDNS remove its records, and the name st
   await apps.deleteNamespacedDeployment({ name: 'tetris', namespace: 'default' });
 });
 
+test('changing the Deployment args restarts the program with them', async () => {
+  const [first] = await externalDnsPids();
+  await apps.patchNamespacedDeployment({
+    name: 'external-dns',
+    namespace: 'kube-system',
+    body: [{ op: 'add', path: '/spec/template/spec/containers/0/args/-', value: '--log-level=debug' }],
+  });
+  // The Recreate rollout may pass through an unavailable moment, which stops the program too.
+  await eventually('the rollout done', async () => {
+    const d = await apps.readNamespacedDeployment({ name: 'external-dns', namespace: 'kube-system' });
+    const s = d.status;
+    return s?.observedGeneration === d.metadata?.generation && s?.updatedReplicas === 1 && s.availableReplicas === 1
+      ? true
+      : undefined;
+  });
+  const [second] = await eventually('a new external-dns process', async () => {
+    const pids = await externalDnsPids();
+    return pids.length === 1 && pids[0] !== first ? pids : undefined;
+  });
+  assert.match(readFileSync(`/proc/${second}/cmdline`, 'utf8'), /--log-level=debug/);
+});
+
 test('deleting the ExternalDNS objects stops the program', async () => {
-  assert.equal((await externalDnsPids()).length, 1);
+  await eventually('external-dns running', async () => ((await externalDnsPids()).length === 1 ? true : undefined));
   await deleteObjects(kc, objects);
   await deleteObjects(kc, objects); // deleting again is fine
   await eventually('no external-dns process left for the cluster', async () =>
