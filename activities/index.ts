@@ -26,6 +26,7 @@ import { deleteIngressTest, deleteNlbTest, ingressTest, nlbTest } from './phases
 import { verifyNetworking } from './phases/networking.js';
 import { waitForNodes } from './phases/nodes.js';
 import { writeReport } from './report.js';
+import { createSweepActivities } from './sweep.js';
 import type { Target } from './target.js';
 
 export interface ValidatedLab {
@@ -126,6 +127,8 @@ export function createActivities(baseTarget: Target) {
     writeReport: (report: LabReport, dir?: string) => writeReport(report, dir),
     findLeftovers: (spec: LabSpec) =>
       findLeftovers(targetFor(spec), spec.labId, spec.phases.includes('externalDns') ? spec.domain : undefined),
+
+    ...createSweepActivities(baseTarget),
   };
 }
 

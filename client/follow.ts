@@ -33,7 +33,11 @@ export function summary(r: LabReport): string[] {
   return lines;
 }
 
-export async function followLab(handle: WorkflowHandle, progress: () => Promise<LabReport>): Promise<LabOutcome> {
+export async function followLab(
+  handle: WorkflowHandle,
+  progress: () => Promise<LabReport>,
+  currentWait?: () => Promise<string | undefined>,
+): Promise<LabOutcome> {
   const seen = new Map<string, string>();
   const printChanges = (r: LabReport): void => {
     for (const p of r.phases) {
@@ -48,10 +52,32 @@ export async function followLab(handle: WorkflowHandle, progress: () => Promise<
   const result = handle.result() as Promise<LabOutcome>;
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
+  // On a terminal the current wait ("nodes Ready 2/3") stays on one updating line; in a log,
+  // each new wait is a line of its own.
+  const tty = process.stdout.isTTY;
+  let lastWait = '';
+  const showWait = (wait?: string): void => {
+    if (!wait || wait === lastWait) return;
+    lastWait = wait;
+    if (tty) process.stdout.write(`\r\x1b[2K          … ${wait.slice(0, (process.stdout.columns ?? 100) - 12)}`);
+    else console.log(`          … ${wait}`);
+  };
   while (!done) {
-    await progress().then(printChanges, () => undefined);
+    await progress().then(
+      (r) => {
+        if (tty && lastWait) {
+          // Clear the wait line so phase lines print above it; it is drawn again below.
+          process.stdout.write('\r\x1b[2K');
+          lastWait = '';
+        }
+        printChanges(r);
+      },
+      () => undefined,
+    );
+    if (currentWait) await currentWait().then(showWait, () => undefined);
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
   }
+  if (tty && lastWait) process.stdout.write('\r\x1b[2K');
   const outcome = await result;
   printChanges(outcome.report);
   for (const line of summary(outcome.report)) console.log(line);

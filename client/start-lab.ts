@@ -4,11 +4,12 @@
 import { createInterface } from 'node:readline/promises';
 import { Client, Connection } from '@temporalio/client';
 import { labPlan } from '../lab/plan.js';
-import { exitCodeOf, exitCodes, progressQuery, taskQueue, type LabOutcome } from '../lab/signals.js';
+import { exitCodeOf, exitCodes, progressQuery, taskQueue } from '../lab/signals.js';
 import { validateSpec } from '../lab/spec.js';
 import { endpoints } from '../sandbox/config.js';
 import { up, type Profile } from '../sandbox/sandbox.js';
 import { temporalConnection } from '../worker/config.js';
+import { currentWait } from './control.js';
 import { followLab } from './follow.js';
 import { flagOf, parseStartArgs, usage } from './options.js';
 import { ensureSandboxWorker, workerPolls } from './worker-process.js';
@@ -76,8 +77,12 @@ async function main(): Promise<number> {
     console.log(spec.labId);
     return 0;
   }
-  const outcome = (await followLab(handle, () => handle.query(progressQuery))) as LabOutcome;
-  if (outcome.reportDir) console.log(`report: ${outcome.reportDir}/report.md (and report.json)`);
+  const outcome = await followLab(
+    handle,
+    () => handle.query(progressQuery),
+    () => currentWait(handle),
+  );
+  if (outcome.reportDir) console.log(`report: ${outcome.reportDir}/report.html (and report.md, report.json)`);
   await connection.close();
   return exitCodeOf(outcome.report);
 }

@@ -184,6 +184,9 @@ export interface LabReport {
   startedAt: string;
   endedAt?: string;
   outcome: 'passed' | 'failed' | 'teardown-incomplete' | 'running';
+  /** While running: when the TTL fires, and whether the lab is held before teardown. */
+  ttlDeadline?: string;
+  held?: boolean;
   error?: string;
   phases: PhaseRecord[];
   deploy?: DeployResult;

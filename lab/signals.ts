@@ -6,6 +6,11 @@ import type { LabReport } from './report.js';
 export const progressQuery = defineQuery<LabReport>('progress');
 /** Stop the tests and tear down now. */
 export const teardownNowSignal = defineSignal('teardownNow');
+/** Push the TTL out by a duration such as 30m (from now or from the current deadline, whichever is later). */
+export const extendTtlSignal = defineSignal<[string]>('extendTtl');
+/** Stay up after the tests, before teardown, until released or the TTL fires. */
+export const holdSignal = defineSignal('hold');
+export const releaseSignal = defineSignal('release');
 
 export const taskQueue = 'eks-netlab';
 

@@ -126,3 +126,27 @@ export function phasesToRun(spec: LabSpec): PhaseId[] {
 }
 
 export const isOptional = (p: PhaseId): p is OptionalPhase => (optionalPhases as readonly string[]).includes(p);
+
+/**
+ * A lab id from a workflow id, for labs started without one (a Temporal Schedule appends the
+ * scheduled time to its workflow id: `nightly-2026-11-28T03:00:00Z` → `nightly-1128-0300`;
+ * seconds are kept when not zero, so schedules faster than once a minute still get unique ids).
+ */
+export function labIdFromWorkflowId(workflowId: string): string {
+  const label = (text: string, max: number): string =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^[^a-z]+/, '')
+      .slice(0, max)
+      .replace(/-+$/, '');
+  const scheduled = /^(.*)-\d{4}-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(workflowId);
+  if (scheduled) {
+    const [, name = '', month, day, hour, minute, second] = scheduled;
+    const stamp = `-${month}${day}-${hour}${minute}${second === '00' ? '' : second}`;
+    return `${label(name, 23 - stamp.length) || 'lab'}${stamp}`;
+  }
+  const id = label(workflowId, 23);
+  return id.length >= 3 ? id : label(`lab-${id}`, 23);
+}

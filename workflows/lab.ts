@@ -8,16 +8,23 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
-  sleep,
   upsertSearchAttributes,
+  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { LabActivities, ValidatedLab } from '../activities/index.js';
 import type { PhaseId } from '../lab/phases.js';
 import type { LabReport, PhaseRecord } from '../lab/report.js';
 import { labPhaseKey, labResultKey, labTargetKey } from '../lab/search-attributes.js';
-import { progressQuery, teardownNowSignal, type LabOutcome } from '../lab/signals.js';
-import { parseDuration, phasesToRun, type LabSpecInput } from '../lab/spec.js';
+import {
+  extendTtlSignal,
+  holdSignal,
+  progressQuery,
+  releaseSignal,
+  teardownNowSignal,
+  type LabOutcome,
+} from '../lab/signals.js';
+import { labIdFromWorkflowId, parseDuration, phasesToRun, type LabSpecInput } from '../lab/spec.js';
 
 const retry = {
   initialInterval: '2s',
@@ -52,7 +59,9 @@ const message = (err: unknown): string => {
   return e.cause?.message ?? e.message ?? String(err);
 };
 
-export async function networkLab(input: LabSpecInput): Promise<LabOutcome> {
+export async function networkLab(given: LabSpecInput): Promise<LabOutcome> {
+  // Scheduled labs carry no id: each run takes one from its workflow id (schedule id + scheduled time).
+  const input = given.labId ? given : { ...given, labId: labIdFromWorkflowId(workflowInfo().workflowId) };
   const report: LabReport = {
     labId: input.labId,
     target: input.target ?? 'sandbox',
@@ -62,12 +71,20 @@ export async function networkLab(input: LabSpecInput): Promise<LabOutcome> {
     phases: [{ phase: 'validate', status: 'pending' }],
   };
   let teardownRequested = false;
+  let held = input.keep ?? false;
+  let ttlDeadline = Date.now() + (parseDuration(input.ttl ?? '2h') ?? 7_200_000);
   const main = new CancellationScope();
-  setHandler(progressQuery, () => report);
+  setHandler(progressQuery, () => ({ ...report, ttlDeadline: new Date(ttlDeadline).toISOString(), held }));
   setHandler(teardownNowSignal, () => {
     teardownRequested = true;
     main.cancel();
   });
+  setHandler(extendTtlSignal, (duration) => {
+    const ms = parseDuration(duration);
+    if (ms) ttlDeadline = Math.max(ttlDeadline, Date.now()) + ms;
+  });
+  setHandler(holdSignal, () => void (held = true));
+  setHandler(releaseSignal, () => void (held = false));
   upsertSearchAttributes([{ key: labTargetKey, value: report.target }]);
 
   const record = (id: PhaseId): PhaseRecord => {
@@ -114,9 +131,15 @@ export async function networkLab(input: LabSpecInput): Promise<LabOutcome> {
   for (const id of phasesToRun(spec)) record(id);
   const runs = (id: PhaseId): boolean => spec.phases.includes(id as never);
 
-  // The lab's time-to-live: when it fires, running phases are cancelled and teardown starts.
+  // The lab's time-to-live is a timer here (a workflow timeout would run no teardown): when it
+  // fires, running phases are cancelled and teardown starts. extendTtl moves the deadline.
   let ttlFired = false;
-  void CancellationScope.nonCancellable(() => sleep(parseDuration(spec.ttl)!)).then(() => {
+  void CancellationScope.nonCancellable(async () => {
+    for (;;) {
+      const deadline = ttlDeadline;
+      const moved = await condition(() => ttlDeadline !== deadline, Math.max(1, deadline - Date.now()));
+      if (!moved) break;
+    }
     ttlFired = true;
     main.cancel();
   });
@@ -185,9 +208,10 @@ export async function networkLab(input: LabSpecInput): Promise<LabOutcome> {
 
   return CancellationScope.nonCancellable(async () => {
     await phase('report', () => quick.writeReport(report, spec.reportDir)).catch(() => undefined);
-    if (spec.keep && !failure) {
-      // Stay up for people to look around, until the TTL or a teardown signal.
-      await condition(() => ttlFired || teardownRequested);
+    if (!failure || failure === 'teardown requested') {
+      // Held (--keep or the hold signal): stay up for people to look around, until released,
+      // a teardown signal or the TTL.
+      await condition(() => !held || ttlFired || teardownRequested);
     }
     report.teardown = [];
     await phase('teardown', async () => {

@@ -9,7 +9,7 @@ import type {
   V1ServiceAccount,
 } from '@kubernetes/client-node';
 
-export const externalDnsImage = 'registry.k8s.io/external-dns/external-dns:v0.22.0';
+export const externalDnsImage = 'registry.k8s.io/external-dns/external-dns:v0.21.0';
 /** The prefix of the annotations the lab puts on Services, as in the write-up (§9-3). */
 export const annotationPrefix = 'external-dns.alpha.kubernetes.io/';
 

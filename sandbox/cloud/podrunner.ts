@@ -1,6 +1,6 @@
 // KWOK's pods run nothing. For the few programs whose work the lab checks (ExternalDNS writing
 // Route53 records), the sandbox runs the real program on this machine while its Deployment has
-// an available replica: the build of the image's version (else the sandbox's pinned one), with
+// an available replica: the sandbox's pinned build (the version the lab's manifest names), with
 // the container's arguments, the cluster's admin kubeconfig and the gateway as its AWS endpoint.
 // It stops when the Deployment goes, its cluster stops or the cloud shuts down; it restarts when
 // the arguments change, and after a crash with a back-off.
@@ -8,13 +8,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, type KubeConfig, type V1Container } from '@kubernetes/client-node';
-import { binDir, endpoints, logDir, sandboxCredentials, sandboxRegion } from '../config.js';
+import { endpoints, logDir, sandboxCredentials, sandboxRegion } from '../config.js';
 import { toolPaths } from '../tools.js';
 import { kwokKubeconfigPath, kwokName } from './kwok.js';
 
 interface Program {
   name: string;
-  /** The sandbox's pinned build, for images whose version the sandbox has not built. */
+  /** The sandbox's build of the program. */
   pinned: string;
   runs(container: V1Container): boolean;
   /** The container's command line as this machine runs it. */
@@ -23,13 +23,6 @@ interface Program {
 
 const withoutFlags = (args: string[], flags: string[]): string[] =>
   args.filter((a) => !flags.some((f) => a === f || a.startsWith(`${f}=`)));
-
-/** The build of the image's version when the sandbox has it (`<name>-<tag>`), else the pinned one. */
-function binaryFor(program: Program, container: V1Container): string {
-  const tag = /:(v[\w.-]+)$/.exec(container.image ?? '')?.[1];
-  const matching = tag && join(binDir, `${program.name}-${tag}`);
-  return matching && existsSync(matching) ? matching : program.pinned;
-}
 
 const programs: Program[] = [
   {
@@ -123,9 +116,9 @@ export class PodRunner {
         const program = programs.find((p) => p.runs(container));
         if (!program) continue;
         const key = `${d.metadata!.namespace}/${d.metadata!.name}/${container.name}`;
-        const binary = binaryFor(program, container);
         const args = program.args(container, entry.kubeconfig);
         const env = programEnv(container);
+        const binary = program.pinned;
         const signature = JSON.stringify([binary, args, env]);
         wanted.set(key, { key, program, binary, args, env, signature, failures: 0, restartAt: 0 });
       }

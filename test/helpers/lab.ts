@@ -60,3 +60,29 @@ export async function runLab(
     await connection.close();
   }
 }
+
+/** Starts one lab with a worker in this process and returns at once; `stop` shuts the worker down. */
+export async function startLab(spec: LabSpecInput, overrides: Partial<LabActivities> = {}) {
+  const taskQueue = unique('lab-test');
+  const worker = await Worker.create({
+    connection: await NativeConnection.connect({ address: endpoints.temporal }),
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: { ...labActivities, ...overrides },
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: endpoints.temporal });
+  const client = new Client({ connection });
+  const stop = async (): Promise<void> => {
+    worker.shutdown();
+    await running;
+    await connection.close();
+  };
+  try {
+    const handle = await client.workflow.start('networkLab', { taskQueue, workflowId: spec.labId, args: [spec] });
+    return { handle, client, taskQueue, running, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,47 @@
+// `npm run lab -- <command>`: operate labs that run or ran. Each command lives in its own module;
+// this file only dispatches.
+import { controlCommands } from './control.js';
+import { connectClient } from './connect.js';
+import { scheduleCommands } from './schedule.js';
+import { trendCommands } from './trend.js';
+import { sweepCommands } from './sweep.js';
+
+export type Command = (args: string[], ctx: Awaited<ReturnType<typeof connectClient>>) => Promise<number>;
+/** A command that reads only local files (trend) and so runs without Temporal. */
+export type LocalCommand = (args: string[]) => Promise<number>;
+export type CommandTable = Record<string, { usage: string; run: Command } | { usage: string; local: LocalCommand }>;
+
+const commands: CommandTable = {
+  ...controlCommands,
+  ...scheduleCommands,
+  ...trendCommands,
+  ...sweepCommands,
+};
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const [name = 'help', ...args] = process.argv.slice(2);
+const command = commands[name];
+if (!command) {
+  console.log(
+    'npm run lab -- <command>\n' +
+      Object.values(commands)
+        .map((c) => `  ${c.usage}`)
+        .join('\n'),
+  );
+  process.exit(name === 'help' ? 0 : 2);
+}
+let code = 1;
+try {
+  if ('local' in command) code = await command.local(args);
+  else {
+    const ctx = await connectClient();
+    try {
+      code = await command.run(args, ctx);
+    } finally {
+      await ctx.close();
+    }
+  }
+} catch (err) {
+  console.error(`lab ${name}: ${(err as Error).message}`);
+}
+process.exit(code);
