@@ -43,7 +43,10 @@ export async function eksToken(target: Target, clusterName: string): Promise<str
   return `k8s-aws-v1.${Buffer.from(url).toString('base64url')}`;
 }
 
-/** A client configuration for the cluster's API server, authenticated with a fresh EKS token. */
+/**
+ * A client configuration for the cluster's API server, authenticated with an EKS token that is
+ * made again before it expires (15 minutes), since one activity may wait longer than that.
+ */
 export async function clusterKubeConfig(target: Target, clusterName: string): Promise<KubeConfig> {
   const eks = new EKSClient(awsClientOptions(target));
   const { cluster } = await eks.send(new DescribeClusterCommand({ name: clusterName }));
@@ -51,7 +54,7 @@ export async function clusterKubeConfig(target: Target, clusterName: string): Pr
   if (!cluster?.endpoint || !cluster.certificateAuthority?.data) {
     throw new Error(`cluster ${clusterName} has no endpoint yet (status ${cluster?.status})`);
   }
-  const kc = new KubeConfig();
+  const kc = new RefreshingKubeConfig(() => eksToken(target, clusterName));
   kc.loadFromOptions({
     clusters: [
       { name: clusterName, server: cluster.endpoint, caData: cluster.certificateAuthority.data, skipTLSVerify: false },
@@ -61,6 +64,42 @@ export async function clusterKubeConfig(target: Target, clusterName: string): Pr
     currentContext: clusterName,
   });
   return kc;
+}
+
+const tokenLifetimeMs = 10 * 60_000; // EKS accepts a token for 15 minutes
+
+class RefreshingKubeConfig extends KubeConfig {
+  private madeAt = Date.now();
+
+  constructor(private readonly newToken: () => Promise<string>) {
+    super();
+  }
+
+  private async fresh(): Promise<void> {
+    if (Date.now() - this.madeAt < tokenLifetimeMs) return;
+    const user = this.getCurrentUser() as { token?: string } | null;
+    if (user) user.token = await this.newToken();
+    this.madeAt = Date.now();
+  }
+
+  override async applySecurityAuthentication(
+    context: Parameters<KubeConfig['applySecurityAuthentication']>[0],
+  ): Promise<void> {
+    await this.fresh();
+    return super.applySecurityAuthentication(context);
+  }
+
+  override async applyToHTTPSOptions(opts: Parameters<KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
+    await this.fresh();
+    return super.applyToHTTPSOptions(opts);
+  }
+
+  override async applyToFetchOptions(
+    opts: Parameters<KubeConfig['applyToFetchOptions']>[0],
+  ): ReturnType<KubeConfig['applyToFetchOptions']> {
+    await this.fresh();
+    return super.applyToFetchOptions(opts);
+  }
 }
 
 /** The namespace the lab's test workloads live in. */

@@ -24,11 +24,10 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { ListHostedZonesCommand, ListTagsForResourcesCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LeftoverResource } from '../lab/report.js';
 import { labIdFromWorkflowId } from '../lab/spec.js';
-import { temporalConnection } from '../worker/config.js';
+import { connectClient } from './temporal.js';
 import { deleteNetworkStack, labTag } from './cloudformation.js';
 import { deleteCluster } from './eks.js';
 import { labLoadBalancers } from './elbv2.js';
@@ -264,22 +263,15 @@ export async function sweepLab(target: Target, labId: string, domain?: string): 
 
 /** Lab ids of the networkLab workflows Temporal still runs: those clean up after themselves. */
 export async function runningLabIds(): Promise<string[]> {
-  const { connectionOptions, namespace } = temporalConnection();
-  const connection = await Connection.connect({
-    address: connectionOptions.address,
-    tls: connectionOptions.tls,
-    apiKey: connectionOptions.apiKey,
-    metadata: connectionOptions.metadata,
-  });
+  const { client, close } = await connectClient();
   try {
-    const client = new Client({ connection, namespace });
     const ids: string[] = [];
     const query = "WorkflowType = 'networkLab' AND ExecutionStatus = 'Running'";
     // Both the workflow id and the lab id a scheduled lab takes from it: a lab left alone wrongly costs nothing.
     for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId, labIdFromWorkflowId(wf.workflowId));
     return [...new Set(ids)];
   } finally {
-    await connection.close();
+    await close();
   }
 }
 

@@ -1,12 +1,12 @@
 // `npm run lab -- <command>`: operate labs that run or ran. Each command lives in its own module;
 // this file only dispatches.
 import { controlCommands } from './control.js';
-import { connectClient } from './connect.js';
+import { connectClient, type TemporalClient } from '../activities/temporal.js';
 import { scheduleCommands } from './schedule.js';
 import { trendCommands } from './trend.js';
 import { sweepCommands } from './sweep.js';
 
-export type Command = (args: string[], ctx: Awaited<ReturnType<typeof connectClient>>) => Promise<number>;
+export type Command = (args: string[], ctx: TemporalClient) => Promise<number>;
 /** A command that reads only local files (trend) and so runs without Temporal. */
 export type LocalCommand = (args: string[]) => Promise<number>;
 export type CommandTable = Record<string, { usage: string; run: Command } | { usage: string; local: LocalCommand }>;

@@ -2,13 +2,12 @@
 // it the first time) with a worker, starts the lab workflow, follows it until it ends, and exits
 // with the lab's code: 0 passed, 1 failed and torn down, 2 invalid input, 3 teardown incomplete.
 import { createInterface } from 'node:readline/promises';
-import { Client, Connection } from '@temporalio/client';
 import { labPlan } from '../lab/plan.js';
 import { exitCodeOf, exitCodes, progressQuery, taskQueue } from '../lab/signals.js';
 import { validateSpec } from '../lab/spec.js';
 import { endpoints } from '../sandbox/config.js';
 import { up, type Profile } from '../sandbox/sandbox.js';
-import { temporalConnection } from '../worker/config.js';
+import { connectClient } from '../activities/temporal.js';
 import { currentWait } from './control.js';
 import { followLab } from './follow.js';
 import { flagOf, parseStartArgs, usage } from './options.js';
@@ -52,14 +51,7 @@ async function main(): Promise<number> {
   }
 
   if (spec.target === 'sandbox') await up({ profile: options.profile as Profile });
-  const { connectionOptions, namespace } = temporalConnection();
-  const connection = await Connection.connect({
-    address: connectionOptions.address,
-    tls: connectionOptions.tls,
-    apiKey: connectionOptions.apiKey,
-    metadata: connectionOptions.metadata,
-  });
-  const client = new Client({ connection, namespace });
+  const { client, namespace, close } = await connectClient();
   if (spec.target === 'sandbox') {
     if ((await ensureSandboxWorker(client, namespace)) === 'started')
       console.log('started a sandbox worker (log: .netlab/logs/worker.log)');
@@ -83,7 +75,7 @@ async function main(): Promise<number> {
     () => currentWait(handle),
   );
   if (outcome.reportDir) console.log(`report: ${outcome.reportDir}/report.html (and report.md, report.json)`);
-  await connection.close();
+  await close();
   return exitCodeOf(outcome.report);
 }
 

@@ -1,18 +1,6 @@
-// The worker's configuration, all from the environment: where Temporal is (TEMPORAL_ADDRESS,
-// TEMPORAL_NAMESPACE, TLS and API key through Temporal's envconfig profiles) and which target
-// the activities act on (NETLAB_TARGET=sandbox|aws, AWS credentials from the default chain).
-import { loadClientConnectConfig } from '@temporalio/envconfig';
-import type { NativeConnectionOptions } from '@temporalio/worker';
+// Which target the worker's activities act on, from the environment: NETLAB_TARGET=sandbox|aws,
+// with AWS credentials from the default chain. (Where Temporal is: activities/temporal.ts.)
 import { awsTarget, sandboxTarget, type Target } from '../activities/target.js';
-import { endpoints } from '../sandbox/config.js';
-
-export function temporalConnection(): { connectionOptions: NativeConnectionOptions; namespace: string } {
-  const loaded = loadClientConnectConfig();
-  return {
-    connectionOptions: { ...loaded.connectionOptions, address: loaded.connectionOptions.address ?? endpoints.temporal },
-    namespace: loaded.namespace ?? 'default',
-  };
-}
 
 export function targetFromEnv(env = process.env): Target {
   const kind = env.NETLAB_TARGET ?? 'sandbox';

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { taskQueue } from '../lab/signals.js';
-import { targetFromEnv, temporalConnection } from './config.js';
+import { temporalConnection } from '../activities/temporal.js';
+import { targetFromEnv } from './config.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const target = targetFromEnv();

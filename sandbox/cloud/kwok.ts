@@ -1,12 +1,31 @@
 // One real Kubernetes control plane per EKS cluster, run by kwokctl's binary runtime from the
 // locally built binaries (so nothing is downloaded), with KWOK faking the nodes and pods.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { kwokWorkdir, projectRoot, stateDir, versions } from '../config.js';
 import { run, toolPaths } from '../tools.js';
 import { closeKubelets, egressSelectorConfig, serveKubelets } from './kubelets.js';
+
+/** Ports free on 127.0.0.1 now, each held until all are found so none is handed out twice. */
+async function freeLoopbackPorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((ok, fail) => {
+          const server = createServer();
+          server.once('error', fail);
+          server.listen(0, '127.0.0.1', () => ok(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((ok) => server.close(ok))));
+  return ports;
+}
 
 /** kwokctl cluster names are DNS labels; EKS names allow more, so derive a safe one. */
 export function kwokName(eksCluster: string): string {
@@ -78,14 +97,42 @@ export async function createKwokCluster(
   writeFileSync(egressConfig, egressSelectorConfig(kubeletSocket));
   mkdirSync(podStateDir(name), { recursive: true });
   const kwokctlConfig = join(configDir, `${name}.yaml`);
+  // kwokctl binds every component to 0.0.0.0 on ports it probes for; two clusters made at once
+  // can probe the same port. Ports chosen here on loopback, and loopback binds, avoid both.
+  const [apiserver, etcd, etcdPeer, controllerManager, scheduler, kwokController] = await freeLoopbackPorts(6);
+  const arg = (key: string, value: string | number): string[] => [
+    `  - key: ${key}`,
+    `    value: ${JSON.stringify(String(value))}`,
+  ];
   writeFileSync(
     kwokctlConfig,
     [
       'apiVersion: config.kwok.x-k8s.io/v1alpha1',
       'kind: KwokctlConfiguration',
+      'options:',
+      `  kubeApiserverPort: ${apiserver}`,
+      `  etcdPort: ${etcd}`,
+      `  etcdPeerPort: ${etcdPeer}`,
+      `  kubeControllerManagerPort: ${controllerManager}`,
+      `  kubeSchedulerPort: ${scheduler}`,
+      `  kwokControllerPort: ${kwokController}`,
       'componentsPatches:',
+      '- name: etcd',
+      '  extraArgs:',
+      ...arg('listen-client-urls', `http://127.0.0.1:${etcd}`),
+      ...arg('advertise-client-urls', `http://127.0.0.1:${etcd}`),
+      ...arg('listen-peer-urls', `http://127.0.0.1:${etcdPeer}`),
+      ...arg('initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`),
+      ...arg('initial-cluster', `node0=http://127.0.0.1:${etcdPeer}`),
+      '- name: kube-controller-manager',
+      '  extraArgs:',
+      ...arg('bind-address', '127.0.0.1'),
+      '- name: kube-scheduler',
+      '  extraArgs:',
+      ...arg('bind-address', '127.0.0.1'),
       '- name: kube-apiserver',
       '  extraArgs:',
+      ...arg('bind-address', '127.0.0.1'),
       '  - key: authentication-token-webhook-config-file',
       `    value: ${webhookConfig}`,
       '  - key: authentication-token-webhook-version',
@@ -95,6 +142,8 @@ export async function createKwokCluster(
       // KWOK runs an exec'ed command on this machine, found through its own PATH: the shims
       // folder comes first, so `iperf3` is the shim that keeps its traffic on loopback.
       '- name: kwok-controller',
+      '  extraArgs:',
+      ...arg('server-address', `127.0.0.1:${kwokController}`),
       '  extraEnvs:',
       '  - name: PATH',
       `    value: ${JSON.stringify(`${join(projectRoot, 'sandbox', 'shims')}:${process.env.PATH ?? '/usr/bin:/bin'}`)}`,

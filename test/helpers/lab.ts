@@ -2,7 +2,14 @@
 // replace one activity with a failing one and then check what the lab left behind.
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type LabActivities } from '../../activities/index.js';
 import { sandboxTarget } from '../../activities/target.js';
@@ -10,6 +17,9 @@ import type { LabOutcome } from '../../lab/signals.js';
 import type { LabSpecInput } from '../../lab/spec.js';
 import { endpoints, projectRoot } from '../../sandbox/config.js';
 import { unique } from './sandbox.js';
+
+// Workers in tests say only what went wrong.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 const workflowBundle = (): Promise<WorkflowBundleWithSourceMap> =>
@@ -40,24 +50,13 @@ export async function runLab(
   spec: LabSpecInput,
   overrides: Partial<LabActivities> = {},
 ): Promise<LabOutcome & { historyEvents: number }> {
-  const taskQueue = unique('lab-test');
-  const worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: endpoints.temporal }),
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: { ...labActivities, ...overrides },
-  });
-  const connection = await Connection.connect({ address: endpoints.temporal });
-  const client = new Client({ connection });
+  const lab = await startLab(spec, overrides);
   try {
-    return await worker.runUntil(async () => {
-      const handle = await client.workflow.start('networkLab', { taskQueue, workflowId: spec.labId, args: [spec] });
-      const outcome = (await handle.result()) as LabOutcome;
-      const history = await handle.fetchHistory();
-      return { ...outcome, historyEvents: history.events?.length ?? 0 };
-    });
+    const outcome = (await lab.handle.result()) as LabOutcome;
+    const history = await lab.handle.fetchHistory();
+    return { ...outcome, historyEvents: history.events?.length ?? 0 };
   } finally {
-    await connection.close();
+    await lab.stop();
   }
 }
 

@@ -8,7 +8,17 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { EKSClient } from '@aws-sdk/client-eks';
+import {
+  CreateClusterCommand,
+  CreateNodegroupCommand,
+  DeleteClusterCommand,
+  DeleteNodegroupCommand,
+  DescribeClusterCommand,
+  DescribeNodegroupCommand,
+  EKSClient,
+} from '@aws-sdk/client-eks';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { clusterKubeConfig } from '../../activities/kube.js';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { awsClientOptions, sandboxTarget } from '../../activities/target.js';
@@ -85,4 +95,68 @@ export async function createNetwork(
 
 export async function deleteNetwork(labId: string): Promise<void> {
   await aws.cloudformation.send(new DeleteStackCommand({ StackName: `${labId}-network` }));
+}
+
+const notFound = (err: Error): true | undefined => (err.name === 'ResourceNotFoundException' ? true : undefined);
+
+/**
+ * What sandbox tests of one part need: the lab's network, an EKS cluster (1.24) and a node group of
+ * `nodes` t3.medium, made through the gateway as a lab makes them; returns its kubeconfig and network.
+ */
+export async function createTestCluster(
+  labId: string,
+  nodes: number,
+): Promise<{ kc: KubeConfig; network: Awaited<ReturnType<typeof createNetwork>> }> {
+  const network = await createNetwork(labId);
+  const tags = { 'netlab.io/lab-id': labId };
+  await aws.eks.send(
+    new CreateClusterCommand({
+      name: labId,
+      version: '1.24',
+      roleArn: network.clusterRoleArn,
+      resourcesVpcConfig: { subnetIds: network.subnetIds },
+      tags,
+    }),
+  );
+  await eventually(
+    'cluster ACTIVE',
+    async () =>
+      (await aws.eks.send(new DescribeClusterCommand({ name: labId }))).cluster?.status === 'ACTIVE' ? true : undefined,
+    180_000,
+  );
+  await aws.eks.send(
+    new CreateNodegroupCommand({
+      clusterName: labId,
+      nodegroupName: `${labId}-ng`,
+      nodeRole: network.nodeRoleArn,
+      subnets: network.subnetIds,
+      instanceTypes: ['t3.medium'],
+      scalingConfig: { minSize: nodes, maxSize: nodes, desiredSize: nodes },
+      tags,
+    }),
+  );
+  await eventually('node group ACTIVE', async () => {
+    const { nodegroup } = await aws.eks.send(
+      new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }),
+    );
+    return nodegroup?.status === 'ACTIVE' ? true : undefined;
+  });
+  return { kc: await clusterKubeConfig(target, labId), network };
+}
+
+/** Deletes what createTestCluster made: node group, cluster, network. */
+export async function deleteTestCluster(labId: string): Promise<void> {
+  await aws.eks
+    .send(new DeleteNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }))
+    .catch(() => undefined);
+  await eventually('node group gone', async () =>
+    aws.eks
+      .send(new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }))
+      .then(() => undefined, notFound),
+  );
+  await aws.eks.send(new DeleteClusterCommand({ name: labId })).catch(() => undefined);
+  await eventually('cluster gone', async () =>
+    aws.eks.send(new DescribeClusterCommand({ name: labId })).then(() => undefined, notFound),
+  );
+  await deleteNetwork(labId);
 }

@@ -13,8 +13,6 @@ import {
   CreateAddonCommand,
   CreateClusterCommand,
   CreateNodegroupCommand,
-  DeleteClusterCommand,
-  DeleteNodegroupCommand,
   DescribeAddonCommand,
   DescribeClusterCommand,
   DescribeNodegroupCommand,
@@ -22,7 +20,7 @@ import {
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { clusterKubeConfig } from '../../activities/kube.js';
 import { spreadOverPods } from '../../activities/probes.js';
-import { aws, createNetwork, deleteNetwork, eventually, target, unique } from '../helpers/sandbox.js';
+import { aws, createNetwork, deleteTestCluster, eventually, target, unique } from '../helpers/sandbox.js';
 
 const labId = unique('eks');
 let kc: KubeConfig;
@@ -85,25 +83,7 @@ before(async () => {
   apps = kc.makeApiClient(AppsV1Api);
 });
 
-after(async () => {
-  await aws.eks
-    .send(new DeleteNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }))
-    .catch(() => undefined);
-  await eventually('node group gone', async () =>
-    aws.eks.send(new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` })).then(
-      () => undefined,
-      (err: Error) => (err.name === 'ResourceNotFoundException' ? true : undefined),
-    ),
-  );
-  await aws.eks.send(new DeleteClusterCommand({ name: labId }));
-  await eventually('cluster gone', async () =>
-    aws.eks.send(new DescribeClusterCommand({ name: labId })).then(
-      () => undefined,
-      (err: Error) => (err.name === 'ResourceNotFoundException' ? true : undefined),
-    ),
-  );
-  await deleteNetwork(labId);
-});
+after(() => deleteTestCluster(labId));
 
 test('3 t3.medium nodes join Ready in 3 zones with 17 allocatable pods, and EKS system pods run', async () => {
   const nodes = await eventually('3 Ready nodes', async () => {

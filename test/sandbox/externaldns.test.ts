@@ -8,14 +8,6 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import {
-  CreateClusterCommand,
-  CreateNodegroupCommand,
-  DeleteClusterCommand,
-  DeleteNodegroupCommand,
-  DescribeClusterCommand,
-  DescribeNodegroupCommand,
-} from '@aws-sdk/client-eks';
-import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
   DeleteHostedZoneCommand,
@@ -25,10 +17,17 @@ import {
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { resolveA } from '../../activities/dns.js';
 import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
-import { clusterKubeConfig } from '../../activities/kube.js';
 import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
 import { kwokKubeconfigPath, kwokName } from '../../sandbox/cloud/kwok.js';
-import { aws, createNetwork, deleteNetwork, eventually, gatewayAdmin, target, unique } from '../helpers/sandbox.js';
+import {
+  aws,
+  createTestCluster,
+  deleteTestCluster,
+  eventually,
+  gatewayAdmin,
+  target,
+  unique,
+} from '../helpers/sandbox.js';
 
 const labId = unique('xdns');
 const domain = `${labId}.example.com`;
@@ -68,42 +67,9 @@ async function externalDnsPids(): Promise<string[]> {
 }
 
 before(async () => {
-  const network = await createNetwork(labId);
-  await aws.eks.send(
-    new CreateClusterCommand({
-      name: labId,
-      version: '1.24',
-      roleArn: network.clusterRoleArn,
-      resourcesVpcConfig: { subnetIds: network.subnetIds },
-      tags: { 'netlab.io/lab-id': labId },
-    }),
-  );
-  await eventually(
-    'cluster ACTIVE',
-    async () =>
-      (await aws.eks.send(new DescribeClusterCommand({ name: labId }))).cluster?.status === 'ACTIVE' ? true : undefined,
-    180_000,
-  );
-  await aws.eks.send(
-    new CreateNodegroupCommand({
-      clusterName: labId,
-      nodegroupName: `${labId}-ng`,
-      nodeRole: network.nodeRoleArn,
-      subnets: network.subnetIds,
-      instanceTypes: ['t3.medium'],
-      scalingConfig: { minSize: 2, maxSize: 2, desiredSize: 2 },
-      tags: { 'netlab.io/lab-id': labId },
-    }),
-  );
-  await eventually('node group ACTIVE', async () => {
-    const { nodegroup } = await aws.eks.send(
-      new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }),
-    );
-    return nodegroup?.status === 'ACTIVE' ? true : undefined;
-  });
+  ({ kc } = await createTestCluster(labId, 2));
   const { HostedZone } = await aws.route53.send(new CreateHostedZoneCommand({ Name: domain, CallerReference: labId }));
   zoneId = HostedZone!.Id!;
-  kc = await clusterKubeConfig(target, labId);
   core = kc.makeApiClient(CoreV1Api);
   apps = kc.makeApiClient(AppsV1Api);
   // The load balancer emulation acts once the controller's Deployment, labelled as its chart does, is available.
@@ -136,23 +102,7 @@ after(async () => {
       );
     await aws.route53.send(new DeleteHostedZoneCommand({ Id: zoneId }));
   }
-  await aws.eks
-    .send(new DeleteNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }))
-    .catch(() => undefined);
-  await eventually('node group gone', async () =>
-    aws.eks.send(new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` })).then(
-      () => undefined,
-      (err: Error) => (err.name === 'ResourceNotFoundException' ? true : undefined),
-    ),
-  );
-  await aws.eks.send(new DeleteClusterCommand({ name: labId }));
-  await eventually('cluster gone', async () =>
-    aws.eks.send(new DescribeClusterCommand({ name: labId })).then(
-      () => undefined,
-      (err: Error) => (err.name === 'ResourceNotFoundException' ? true : undefined),
-    ),
-  );
-  await deleteNetwork(labId);
+  await deleteTestCluster(labId);
 });
 
 test('the lab manifest runs ExternalDNS, which writes the alias and TXT records; the name resolves after the delay', async (t) => {

@@ -8,18 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import {
-  CreateClusterCommand,
-  CreateNodegroupCommand,
-  DeleteClusterCommand,
-  DeleteNodegroupCommand,
-  DescribeClusterCommand,
-  DescribeNodegroupCommand,
-} from '@aws-sdk/client-eks';
 import { AppsV1Api, CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { helmUninstall, helmUpgradeInstall } from '../../activities/helm.js';
-import { clusterKubeConfig } from '../../activities/kube.js';
-import { aws, createNetwork, deleteNetwork, eventually, target, unique } from '../helpers/sandbox.js';
+import { aws, createTestCluster, deleteTestCluster, eventually, target, unique } from '../helpers/sandbox.js';
 
 const labId = unique('helm');
 const chart = fileURLToPath(new URL('../../sandbox/charts/aws-load-balancer-controller', import.meta.url));
@@ -43,50 +34,18 @@ const controllerDeployments = async () =>
   (await apps.listNamespacedDeployment({ namespace, labelSelector: selector })).items;
 
 before(async () => {
-  const network = await createNetwork(labId);
+  const cluster = await createTestCluster(labId, 2);
+  kc = cluster.kc;
   values = {
     clusterName: labId,
     region: target.region,
-    vpcId: network.vpcId,
+    vpcId: cluster.network.vpcId,
     serviceAccount: {
       create: true,
       name: 'aws-load-balancer-controller',
       annotations: { 'eks.amazonaws.com/role-arn': roleArn },
     },
   };
-  await aws.eks.send(
-    new CreateClusterCommand({
-      name: labId,
-      version: '1.24',
-      roleArn: network.clusterRoleArn,
-      resourcesVpcConfig: { subnetIds: network.subnetIds },
-      tags: { 'netlab.io/lab-id': labId },
-    }),
-  );
-  await eventually(
-    'cluster ACTIVE',
-    async () =>
-      (await aws.eks.send(new DescribeClusterCommand({ name: labId }))).cluster?.status === 'ACTIVE' ? true : undefined,
-    180_000,
-  );
-  await aws.eks.send(
-    new CreateNodegroupCommand({
-      clusterName: labId,
-      nodegroupName: `${labId}-ng`,
-      nodeRole: network.nodeRoleArn,
-      subnets: network.subnetIds,
-      instanceTypes: ['t3.medium'],
-      scalingConfig: { minSize: 2, maxSize: 2, desiredSize: 2 },
-      tags: { 'netlab.io/lab-id': labId },
-    }),
-  );
-  await eventually('node group ACTIVE', async () => {
-    const { nodegroup } = await aws.eks.send(
-      new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }),
-    );
-    return nodegroup?.status === 'ACTIVE' ? true : undefined;
-  });
-  kc = await clusterKubeConfig(target, labId);
   core = kc.makeApiClient(CoreV1Api);
   apps = kc.makeApiClient(AppsV1Api);
 });
@@ -95,23 +54,7 @@ after(async () => {
   process.env.TMPDIR = realTmpdir;
   if (realTmpdir === undefined) delete process.env.TMPDIR;
   rmSync(privateTmp, { recursive: true, force: true });
-  await aws.eks
-    .send(new DeleteNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }))
-    .catch(() => undefined);
-  await eventually('node group gone', async () =>
-    aws.eks.send(new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` })).then(
-      () => undefined,
-      (err: Error) => (err.name === 'ResourceNotFoundException' ? true : undefined),
-    ),
-  );
-  await aws.eks.send(new DeleteClusterCommand({ name: labId }));
-  await eventually('cluster gone', async () =>
-    aws.eks.send(new DescribeClusterCommand({ name: labId })).then(
-      () => undefined,
-      (err: Error) => (err.name === 'ResourceNotFoundException' ? true : undefined),
-    ),
-  );
-  await deleteNetwork(labId);
+  await deleteTestCluster(labId);
 });
 
 test('without clusterName the chart refuses to render, and the error carries helm’s message but no token', async () => {

@@ -5,19 +5,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import {
-  CreateClusterCommand,
-  CreateNodegroupCommand,
-  DeleteClusterCommand,
-  DeleteNodegroupCommand,
-  DescribeClusterCommand,
-  DescribeNodegroupCommand,
-} from '@aws-sdk/client-eks';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { deleteIperf3, runIperf3 } from '../../activities/iperf3.js';
-import { clusterKubeConfig } from '../../activities/kube.js';
 import { kwokName, podStateDir } from '../../sandbox/cloud/kwok.js';
-import { aws, createNetwork, deleteNetwork, eventually, target, unique } from '../helpers/sandbox.js';
+import { createTestCluster, deleteTestCluster, eventually, unique } from '../helpers/sandbox.js';
 
 const labId = unique('iperf');
 const namespace = 'netlab';
@@ -32,40 +23,7 @@ function serverPids(): string[] {
 }
 
 before(async () => {
-  const network = await createNetwork(labId);
-  await aws.eks.send(
-    new CreateClusterCommand({
-      name: labId,
-      version: '1.24',
-      roleArn: network.clusterRoleArn,
-      resourcesVpcConfig: { subnetIds: network.subnetIds },
-      tags: { 'netlab.io/lab-id': labId },
-    }),
-  );
-  await eventually(
-    'cluster ACTIVE',
-    async () =>
-      (await aws.eks.send(new DescribeClusterCommand({ name: labId }))).cluster?.status === 'ACTIVE' ? true : undefined,
-    180_000,
-  );
-  await aws.eks.send(
-    new CreateNodegroupCommand({
-      clusterName: labId,
-      nodegroupName: `${labId}-ng`,
-      nodeRole: network.nodeRoleArn,
-      subnets: network.subnetIds,
-      instanceTypes: ['t3.medium'],
-      scalingConfig: { minSize: 2, maxSize: 2, desiredSize: 2 },
-      tags: { 'netlab.io/lab-id': labId },
-    }),
-  );
-  await eventually('node group ACTIVE', async () => {
-    const { nodegroup } = await aws.eks.send(
-      new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }),
-    );
-    return nodegroup?.status === 'ACTIVE' ? true : undefined;
-  });
-  kc = await clusterKubeConfig(target, labId);
+  ({ kc } = await createTestCluster(labId, 2));
   core = kc.makeApiClient(CoreV1Api);
   await eventually('2 Ready nodes', async () => {
     const ready = (await core.listNode()).items.filter((n) =>
@@ -76,23 +34,7 @@ before(async () => {
 });
 
 after(async () => {
-  await aws.eks
-    .send(new DeleteNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` }))
-    .catch(() => undefined);
-  await eventually('node group gone', async () =>
-    aws.eks.send(new DescribeNodegroupCommand({ clusterName: labId, nodegroupName: `${labId}-ng` })).then(
-      () => undefined,
-      (err: Error) => (err.name === 'ResourceNotFoundException' ? true : undefined),
-    ),
-  );
-  await aws.eks.send(new DeleteClusterCommand({ name: labId }));
-  await eventually('cluster gone', async () =>
-    aws.eks.send(new DescribeClusterCommand({ name: labId })).then(
-      () => undefined,
-      (err: Error) => (err.name === 'ResourceNotFoundException' ? true : undefined),
-    ),
-  );
-  await deleteNetwork(labId);
+  await deleteTestCluster(labId);
 });
 
 test('iperf3 measures TCP, UDP, bidirectional and parallel throughput between pods on two nodes', async (t) => {
