@@ -19,7 +19,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { NetworkOutputs } from '../lab/report.js';
 import type { LabSpec } from '../lab/spec.js';
 import { labTag } from './cloudformation.js';
-import { attempt, isNotFound } from './errors.js';
+import { attempt, orMissing } from './errors.js';
 import { waitFor } from './poll.js';
 import { awsClientOptions, type Target } from './target.js';
 
@@ -28,16 +28,6 @@ export const nodegroupName = (labId: string): string => `${labId}-ng`;
 export const labAddons = ['vpc-cni', 'coredns', 'kube-proxy'] as const;
 
 const eksClient = (target: Target): EKSClient => new EKSClient(awsClientOptions(target));
-
-/** Resolves to undefined when EKS says the thing does not exist. */
-async function orMissing<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
 
 export async function createCluster(
   target: Target,

@@ -37,3 +37,13 @@ export const isNotFound = (err: unknown): boolean => {
     /does not exist|not found/i.test(e.message ?? '')
   );
 };
+
+/** Resolves to undefined when the service says the thing does not exist. */
+export async function orMissing<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { labTag } from './cloudformation.js';
 import { clusterName } from './eks.js';
-import { attempt, isNotFound } from './errors.js';
+import { attempt, orMissing } from './errors.js';
 import { awsClientOptions, type Target } from './target.js';
 
 const policyDocument = (file: string): string => readFileSync(new URL(`./templates/${file}`, import.meta.url), 'utf8');
@@ -44,15 +44,6 @@ export type IrsaPurpose = keyof typeof irsaRoles;
 const roleName = (labId: string, purpose: IrsaPurpose): string => `${labId}-${purpose}`;
 const policyName = (labId: string, purpose: IrsaPurpose): string => `${labId}-${irsaRoles[purpose].policyName}`;
 const tags = (labId: string) => [{ Key: labTag, Value: labId }];
-
-async function ignoreMissing<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
 
 /** The cluster's OIDC issuer registered as an IAM identity provider (what `eksctl utils associate-iam-oidc-provider` does). */
 export async function ensureOidcProvider(target: Target, labId: string): Promise<{ arn: string; issuerHost: string }> {
@@ -105,7 +96,7 @@ export async function ensureIrsaRole(
     policyArn = created.Policy!.Arn!;
   }
   const name = roleName(labId, purpose);
-  let role = (await attempt('get role', () => ignoreMissing(iam.send(new GetRoleCommand({ RoleName: name })))))?.Role;
+  let role = (await attempt('get role', () => orMissing(iam.send(new GetRoleCommand({ RoleName: name })))))?.Role;
   if (!role) {
     const trust = {
       Version: '2012-10-17',
@@ -148,21 +139,21 @@ export async function deleteIam(target: Target, labId: string): Promise<void> {
   for (const purpose of Object.keys(irsaRoles) as IrsaPurpose[]) {
     const name = roleName(labId, purpose);
     const attached = await attempt('list role policies', () =>
-      ignoreMissing(iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))),
+      orMissing(iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))),
     );
     for (const p of attached?.AttachedPolicies ?? []) {
       await attempt('detach policy', () =>
-        ignoreMissing(iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: p.PolicyArn }))),
+        orMissing(iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: p.PolicyArn }))),
       );
     }
-    await attempt('delete role', () => ignoreMissing(iam.send(new DeleteRoleCommand({ RoleName: name }))));
+    await attempt('delete role', () => orMissing(iam.send(new DeleteRoleCommand({ RoleName: name }))));
   }
   for (const p of await listLabPolicies(iam, labId)) {
-    await attempt('delete policy', () => ignoreMissing(iam.send(new DeletePolicyCommand({ PolicyArn: p.Arn }))));
+    await attempt('delete policy', () => orMissing(iam.send(new DeletePolicyCommand({ PolicyArn: p.Arn }))));
   }
   for (const arn of await labOidcProviders(target, labId)) {
     await attempt('delete OIDC provider', () =>
-      ignoreMissing(iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }))),
+      orMissing(iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }))),
     );
   }
 }
@@ -173,7 +164,7 @@ export async function labIamResources(target: Target, labId: string): Promise<{ 
   const out: { kind: string; id: string }[] = [];
   for (const purpose of Object.keys(irsaRoles) as IrsaPurpose[]) {
     const role = await attempt('get role', () =>
-      ignoreMissing(iam.send(new GetRoleCommand({ RoleName: roleName(labId, purpose) }))),
+      orMissing(iam.send(new GetRoleCommand({ RoleName: roleName(labId, purpose) }))),
     );
     if (role?.Role) out.push({ kind: 'iam-role', id: role.Role.RoleName! });
   }
@@ -190,7 +181,7 @@ async function labOidcProviders(target: Target, labId: string): Promise<string[]
   const out: string[] = [];
   for (const p of OpenIDConnectProviderList) {
     const t = await attempt('list OIDC provider tags', () =>
-      ignoreMissing(iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: p.Arn }))),
+      orMissing(iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: p.Arn }))),
     );
     if (t?.Tags?.some((tag) => tag.Key === labTag && tag.Value === labId)) out.push(p.Arn!);
   }

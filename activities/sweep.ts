@@ -31,7 +31,7 @@ import { connectClient } from './temporal.js';
 import { deleteNetworkStack, labTag } from './cloudformation.js';
 import { deleteCluster } from './eks.js';
 import { labLoadBalancers } from './elbv2.js';
-import { attempt, isNotFound } from './errors.js';
+import { attempt, orMissing } from './errors.js';
 import { deleteIam } from './iam.js';
 import { findLeftovers } from './leaks.js';
 import { heartbeat, waitFor } from './poll.js';
@@ -40,15 +40,6 @@ import { awsClientOptions, type Target } from './target.js';
 
 const labIdOf = (tags: { Key?: string; Value?: string }[] | undefined): string | undefined =>
   tags?.find((t) => t.Key === labTag)?.Value;
-
-async function ignoreMissing<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
 
 /** Every hosted zone tagged with a lab id, as zone id → lab id. */
 async function taggedZones(target: Target): Promise<Map<string, string>> {
@@ -90,9 +81,7 @@ export async function findLabIds(target: Target): Promise<string[]> {
   for (let token: string | undefined, more = true; more;) {
     const page = await attempt('list clusters', () => eks.send(new ListClustersCommand({ nextToken: token })));
     for (const name of page.clusters ?? []) {
-      const found = await attempt('describe cluster', () =>
-        ignoreMissing(eks.send(new DescribeClusterCommand({ name }))),
-      );
+      const found = await attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name }))));
       add(found?.cluster?.tags?.[labTag]);
     }
     [token, more] = [page.nextToken, !!page.nextToken];
@@ -127,7 +116,7 @@ export async function findLabIds(target: Target): Promise<string[]> {
     for (const role of page.Roles ?? []) {
       // ListRoles leaves tags out on AWS.
       const roleTags = await attempt('list role tags', () =>
-        ignoreMissing(iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))),
+        orMissing(iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))),
       );
       add(labIdOf(roleTags?.Tags));
     }
@@ -154,18 +143,18 @@ async function deleteLoadBalancers(target: Target, labId: string): Promise<void>
   const groups = new Set(tagged.filter((r) => r.kind === 'target-group').map((r) => r.id));
   for (const { id } of tagged.filter((r) => r.kind === 'load-balancer')) {
     const own = await attempt('describe target groups', () =>
-      ignoreMissing(elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: id }))),
+      orMissing(elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: id }))),
     );
     for (const tg of own?.TargetGroups ?? []) groups.add(tg.TargetGroupArn!);
     await attempt('delete load balancer', () =>
-      ignoreMissing(elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: id }))),
+      orMissing(elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: id }))),
     );
     // A target group in use by a listener cannot be deleted; wait until the load balancer is gone.
     await waitFor(
       `load balancer ${id} deleted`,
       async () => {
         const left = await attempt('describe load balancers', () =>
-          ignoreMissing(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [id] }))),
+          orMissing(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [id] }))),
         );
         return (left?.LoadBalancers ?? []).length === 0 ? true : undefined;
       },
@@ -174,7 +163,7 @@ async function deleteLoadBalancers(target: Target, labId: string): Promise<void>
   }
   for (const arn of groups) {
     await attempt('delete target group', () =>
-      ignoreMissing(elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))),
+      orMissing(elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))),
     );
   }
 }
@@ -210,7 +199,7 @@ async function deleteStragglers(target: Target, labId: string): Promise<void> {
     // Attached ENIs go with their instance.
     for (const eni of NetworkInterfaces.filter((n) => n.Status === 'available')) {
       await attempt('delete ENI', () =>
-        ignoreMissing(ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }))),
+        orMissing(ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }))),
       );
     }
   }
@@ -220,7 +209,7 @@ async function deleteStragglers(target: Target, labId: string): Promise<void> {
   );
   for (const sg of SecurityGroups.filter((g) => g.GroupName !== 'default')) {
     await attempt('delete security group', () =>
-      ignoreMissing(ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg.GroupId }))),
+      orMissing(ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg.GroupId }))),
     );
   }
 }
