@@ -28,14 +28,24 @@ export const versions = {
 } as const;
 
 const host = '127.0.0.1';
+/** The ports the sandbox listens on unless NETLAB_*_PORT says otherwise (docker-compose uses these). */
+export const defaultPorts = {
+  temporal: 7233,
+  temporalUi: 8233,
+  moto: 5010,
+  gateway: 4566,
+  dns: 8053,
+  lbFront: 4580,
+} as const;
+
 export const ports = {
-  temporal: Number(process.env.NETLAB_TEMPORAL_PORT ?? 7233),
-  temporalUi: Number(process.env.NETLAB_TEMPORAL_UI_PORT ?? 8233),
-  moto: Number(process.env.NETLAB_MOTO_PORT ?? 5010),
-  gateway: Number(process.env.NETLAB_GATEWAY_PORT ?? 4566),
-  dns: Number(process.env.NETLAB_DNS_PORT ?? 8053),
+  temporal: Number(process.env.NETLAB_TEMPORAL_PORT ?? defaultPorts.temporal),
+  temporalUi: Number(process.env.NETLAB_TEMPORAL_UI_PORT ?? defaultPorts.temporalUi),
+  moto: Number(process.env.NETLAB_MOTO_PORT ?? defaultPorts.moto),
+  gateway: Number(process.env.NETLAB_GATEWAY_PORT ?? defaultPorts.gateway),
+  dns: Number(process.env.NETLAB_DNS_PORT ?? defaultPorts.dns),
   /** Where every emulated load balancer answers HTTP (AWS: port 80 of the load balancer). */
-  lbFront: Number(process.env.NETLAB_LB_PORT ?? 4580),
+  lbFront: Number(process.env.NETLAB_LB_PORT ?? defaultPorts.lbFront),
 } as const;
 
 export const endpoints = {

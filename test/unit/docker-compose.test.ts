@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { labSearchAttributes } from '../../lab/search-attributes.js';
-import { ports, versions } from '../../sandbox/config.js';
+import { defaultPorts as ports, versions } from '../../sandbox/config.js';
 
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
   services: Record<string, { image: string; command?: string[]; ports: string[] }>;
 };
 
-test('docker-compose runs the sandbox versions of Temporal and moto on the sandbox ports', () => {
+test('docker-compose runs the sandbox versions of Temporal and moto on the sandbox default ports', () => {
   const { temporal, moto } = compose.services;
   assert.equal(temporal?.image, `temporalio/temporal:${versions.temporalCli.replace(/^v/, '')}`);
   assert.equal(moto?.image, `motoserver/moto:${versions.moto}`);
