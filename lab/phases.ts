@@ -1,9 +1,8 @@
 // The lab's phases, in the order LAB.md runs them. Ids are what `--phases` takes and what the
 // LabPhase search attribute shows; titles are what people read in progress and reports.
-export const phaseIds = [
-  'validate',
-  'deploy',
-  'nodes',
+
+/** The test phases a person may pick (what each needs before it: phaseNeeds below). */
+export const optionalPhases = [
   'networking',
   'density',
   'lbController',
@@ -11,11 +10,12 @@ export const phaseIds = [
   'ingress',
   'externalDns',
   'iperf3',
-  'report',
-  'teardown',
-  'leakCheck',
 ] as const;
+
+/** Every phase in order: the lab's own around the chosen tests. */
+export const phaseIds = ['validate', 'deploy', 'nodes', ...optionalPhases, 'report', 'teardown', 'leakCheck'] as const;
 export type PhaseId = (typeof phaseIds)[number];
+export type OptionalPhase = (typeof optionalPhases)[number];
 
 export const phaseTitles: Record<PhaseId, string> = {
   validate: 'validate the spec',
@@ -36,17 +36,6 @@ export const phaseTitles: Record<PhaseId, string> = {
 /** Phases every lab runs whatever `--phases` says: without them there is no lab or no cleanup. */
 export const alwaysRun: readonly PhaseId[] = ['validate', 'deploy', 'nodes', 'report', 'teardown', 'leakCheck'];
 
-/** The test phases a person may pick, and what each needs before it. */
-export const optionalPhases = [
-  'networking',
-  'density',
-  'lbController',
-  'nlb',
-  'ingress',
-  'externalDns',
-  'iperf3',
-] as const;
-export type OptionalPhase = (typeof optionalPhases)[number];
 export const phaseNeeds: Partial<Record<OptionalPhase, OptionalPhase[]>> = {
   nlb: ['lbController'],
   ingress: ['lbController'],

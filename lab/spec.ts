@@ -1,7 +1,7 @@
 // The lab spec: everything a lab is told, validated in one place. It is the workflow's input,
 // so it holds no secret: credentials live in the worker's configuration only.
 import { z } from 'zod';
-import { alwaysRun, optionalPhases, phaseNeeds, type OptionalPhase, type PhaseId } from './phases.js';
+import { alwaysRun, optionalPhases, phaseIds, phaseNeeds, type OptionalPhase, type PhaseId } from './phases.js';
 
 const cidr = z
   .string()
@@ -120,9 +120,7 @@ export function validateSpec(
 /** The phases this spec runs, in order. */
 export function phasesToRun(spec: LabSpec): PhaseId[] {
   const chosen = new Set<PhaseId>([...alwaysRun, ...spec.phases]);
-  return (['validate', 'deploy', 'nodes', ...optionalPhases, 'report', 'teardown', 'leakCheck'] as PhaseId[]).filter(
-    (p) => chosen.has(p),
-  );
+  return phaseIds.filter((p) => chosen.has(p));
 }
 
 export const isOptional = (p: PhaseId): p is OptionalPhase => (optionalPhases as readonly string[]).includes(p);
