@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { LabReport, NetworkOutputs } from '../lab/report.js';
 import { validateSpec, type LabSpec, type LabSpecInput, type SpecProblem } from '../lab/spec.js';
+import { taskQueueFor } from '../lab/targets.js';
 import { createNetworkStack, deleteNetworkStack } from './cloudformation.js';
 import { availableZones, instanceLimits, type InstanceLimits } from './ec2.js';
 import {
@@ -65,6 +66,14 @@ export function createActivities(baseTarget: Target) {
     async validateLab(input: LabSpecInput): Promise<ValidatedLab> {
       const { spec, problems } = validateSpec(input);
       if (!spec) throw invalid(problems);
+      // A lab reaches only workers of its own target (task queue per target); this is the last guard.
+      if (spec.target !== baseTarget.kind)
+        throw invalid([
+          {
+            field: 'target',
+            message: `this worker acts on ${baseTarget.kind}, not ${spec.target}; ${spec.target} labs run on task queue ${taskQueueFor(spec.target)}`,
+          },
+        ]);
       const target = targetFor(spec);
       const found: SpecProblem[] = [];
       const zones = (await availableZones(target)).slice(0, 3);

@@ -1,10 +1,11 @@
 // Where the lab runs: the worker's configuration of endpoints and credentials. The sandbox and
 // AWS differ only here; every activity builds its clients from this, never from workflow input.
+import type { LabTarget } from '../lab/targets.js';
 import { endpoints, ports, sandboxCredentials, sandboxRegion } from '../sandbox/config.js';
 import { toolPaths } from '../sandbox/tools.js';
 
 export interface Target {
-  kind: 'sandbox' | 'aws';
+  kind: LabTarget;
   region: string;
   /** One endpoint for every AWS API (the sandbox gateway); AWS's own endpoints when absent. */
   awsEndpoint?: string;

@@ -6,6 +6,7 @@ import type { LabReport } from '../lab/report.js';
 import { extendTtlSignal, holdSignal, progressQuery, releaseSignal, teardownNowSignal } from '../lab/signals.js';
 import { parseDuration } from '../lab/spec.js';
 import { followLab } from './follow.js';
+import { UsageError } from './options.js';
 import type { Command } from './lab.js';
 
 /** What the running activity is waiting for, from its last heartbeat ("nodes Ready 2/3"). */
@@ -32,7 +33,7 @@ export function statusLines(r: LabReport): string[] {
 }
 
 const needId = (args: string[]): string => {
-  if (!args[0]) throw new Error('give the lab id (see `npm run lab -- list`)');
+  if (!args[0]) throw new UsageError('give the lab id (see `npm run lab -- list`)');
   return args[0];
 };
 
@@ -85,7 +86,10 @@ export const controlCommands: Record<string, { usage: string; run: Command }> = 
   'extend-ttl': {
     usage: 'extend-ttl <lab-id> <30m>    push the TTL out',
     run: signal(async (h, [duration]) => {
-      if (!duration || !parseDuration(duration)) throw new Error('give a duration such as 30m or 2h');
+      if (!duration || !parseDuration(duration))
+        throw new UsageError(
+          `<duration> ${duration ?? '(missing)'}: must be a duration from 1s to 168h (7 days), such as 30m or 2h`,
+        );
       await h.signal(extendTtlSignal, duration);
     }, 'TTL extended'),
   },

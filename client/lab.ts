@@ -5,6 +5,8 @@ import { connectClient, type TemporalClient } from '../activities/temporal.js';
 import { scheduleCommands } from './schedule.js';
 import { trendCommands } from './trend.js';
 import { sweepCommands } from './sweep.js';
+import { exitCodes } from '../lab/signals.js';
+import { UsageError } from './options.js';
 
 export type Command = (args: string[], ctx: TemporalClient) => Promise<number>;
 /** A command that reads only local files (trend) and so runs without Temporal. */
@@ -43,5 +45,6 @@ try {
   }
 } catch (err) {
   console.error(`lab ${name}: ${(err as Error).message}`);
+  if (err instanceof UsageError) code = exitCodes.invalid;
 }
 process.exit(code);

@@ -37,6 +37,9 @@ export const usage = `npm run start-lab -- [flags]
   --plan                      print what would be created, in order, and stop
   --detach                    start the lab and print its id, without following it`;
 
+/** Bad input on the command line: the commands exit 2 with its one-line message. */
+export class UsageError extends Error {}
+
 export function defaultLabId(now = new Date()): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   const stamp = `${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}-${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}`;
@@ -75,7 +78,10 @@ export function parseStartArgs(argv: string[]): StartOptions {
       help: { type: 'boolean', default: false },
     },
   });
-  const number = (v?: string): number | undefined => (v === undefined ? undefined : Number(v));
+  // Decimal digits only: Number() would also take 0x10, 1e1 and 0b11. Anything else becomes NaN,
+  // which the schema refuses with the flag's own message.
+  const number = (v?: string): number | undefined =>
+    v === undefined ? undefined : /^\d{1,9}$/.test(v) ? Number(v) : NaN;
   const sandbox = values.target === 'sandbox';
   const spec: LabSpecInput = {
     labId: values['lab-id'] ?? defaultLabId(),

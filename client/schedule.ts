@@ -2,7 +2,8 @@
 // networkLab with the same spec and no lab id; the workflow names the lab from its workflow id,
 // which the schedule makes from its own id plus the scheduled time (nightly-1128-0300).
 import { ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { exitCodes, taskQueue as labTaskQueue } from '../lab/signals.js';
+import { exitCodes } from '../lab/signals.js';
+import { taskQueueFor } from '../lab/targets.js';
 import { labIdFromWorkflowId, parseDuration, validateSpec, type LabSpecInput, type SpecProblem } from '../lab/spec.js';
 import type { Command } from './lab.js';
 import { flagOf, parseStartArgs } from './options.js';
@@ -62,7 +63,10 @@ const timetable = (req: ScheduleRequest): string =>
   `${req.everyMs ? `every ${req.everyMs / 1000}s` : `cron ${req.cron}`}${req.timezone ? ` ${req.timezone}` : ''}`;
 
 /** The Schedule for a request: skip a run while the last one is still going, pause after a failed lab. */
-export function scheduleOptions(req: ScheduleRequest, taskQueue = labTaskQueue): ScheduleOptions {
+export function scheduleOptions(
+  req: ScheduleRequest,
+  taskQueue = taskQueueFor(req.spec.target ?? 'sandbox'),
+): ScheduleOptions {
   return {
     scheduleId: req.id,
     memo: { timetable: timetable(req) },

@@ -3,7 +3,9 @@
 // with the lab's code: 0 passed, 1 failed and torn down, 2 invalid input, 3 teardown incomplete.
 import { createInterface } from 'node:readline/promises';
 import { labPlan } from '../lab/plan.js';
-import { exitCodeOf, exitCodes, progressQuery, taskQueue } from '../lab/signals.js';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { exitCodeOf, exitCodes, progressQuery } from '../lab/signals.js';
+import { taskQueueFor } from '../lab/targets.js';
 import { validateSpec } from '../lab/spec.js';
 import { endpoints } from '../sandbox/config.js';
 import { up, type Profile } from '../sandbox/sandbox.js';
@@ -51,18 +53,37 @@ async function main(): Promise<number> {
   }
 
   if (spec.target === 'sandbox') await up({ profile: options.profile as Profile });
-  const { client, namespace, close } = await connectClient();
+  const taskQueue = taskQueueFor(spec.target);
+  let temporal;
+  try {
+    temporal = await connectClient();
+  } catch (err) {
+    console.error(
+      `Temporal is not reachable (${(err as Error).message.split('\n')[0]}): start it, or set TEMPORAL_ADDRESS`,
+    );
+    return exitCodes.invalid;
+  }
+  const { client, namespace, close } = temporal;
   if (spec.target === 'sandbox') {
     if ((await ensureSandboxWorker(client, namespace)) === 'started')
       console.log('started a sandbox worker (log: .netlab/logs/worker.log)');
-  } else if (!(await workerPolls(client, namespace))) {
+  } else if (!(await workerPolls(client, namespace, spec.target))) {
     console.error(
       `No worker polls task queue ${taskQueue}: start one with AWS credentials: NETLAB_TARGET=aws npm run worker`,
     );
     return exitCodes.invalid;
   }
 
-  const handle = await client.workflow.start('networkLab', { taskQueue, workflowId: spec.labId, args: [options.spec] });
+  let handle;
+  try {
+    handle = await client.workflow.start('networkLab', { taskQueue, workflowId: spec.labId, args: [options.spec] });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    console.error(
+      `A lab with id ${spec.labId} is already running: follow it with \`npm run lab -- watch ${spec.labId}\`, or pick another --lab-id`,
+    );
+    return exitCodes.invalid;
+  }
   const ui = `${spec.target === 'sandbox' ? endpoints.temporalUi : 'https://cloud.temporal.io'}/namespaces/${namespace}/workflows/${spec.labId}`;
   console.log(`lab ${spec.labId} started; Web UI: ${ui}`);
   if (options.detach) {

@@ -1,10 +1,11 @@
 // `npm run lab -- sweep`: delete what labs left when their workflow could not clean up (a
 // terminated lab runs no teardown), now or on a timetable as a Temporal Schedule.
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { taskQueue } from '../lab/signals.js';
+import { labTargets, taskQueueFor, type LabTarget } from '../lab/targets.js';
 import { parseDuration } from '../lab/spec.js';
 import type { SweeperInput, SweeperResult } from '../workflows/sweeper.js';
 import type { Command } from './lab.js';
+import { UsageError } from './options.js';
 
 const scheduleId = 'sweeper';
 
@@ -13,8 +14,16 @@ function flag(args: string[], name: string): string | undefined {
   const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
   if (i < 0) return undefined;
   const value = args[i]!.includes('=') ? args[i]!.slice(name.length + 1) : args[i + 1];
-  if (!value || value.startsWith('--')) throw new Error(`${name} needs a value`);
+  if (!value || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
   return value;
+}
+
+/** The sweeper runs on the workers of one target, so it sweeps only that cloud. */
+function sweepTaskQueue(args: string[]): string {
+  const target = flag(args, '--target') ?? 'sandbox';
+  if (!(labTargets as readonly string[]).includes(target))
+    throw new UsageError(`--target must be ${labTargets.join(' or ')}, not ${target}`);
+  return taskQueueFor(target as LabTarget);
 }
 
 function sweeperInput(args: string[]): SweeperInput {
@@ -38,19 +47,19 @@ export function resultLines(result: SweeperResult, dryRun: boolean): string[] {
 
 export const sweepCommands: Record<string, { usage: string; run: Command }> = {
   sweep: {
-    usage: `sweep [--dry-run] [--region r] [--domain d]   delete what terminated labs left (no running lab is touched)
-  sweep schedule [--every 6h] [--region r]     sweep on a timetable (Temporal Schedule "${scheduleId}")`,
+    usage: `sweep [--dry-run] [--target sandbox|aws] [--region r] [--domain d]   delete what terminated labs left (no running lab is touched)
+  sweep schedule [--every 6h] [--target t] [--region r]     sweep on a timetable (Temporal Schedule "${scheduleId}")`,
     run: async (args, { client }) => {
       if (args[0] === 'schedule') {
         const every = flag(args, '--every') ?? '6h';
-        if (!parseDuration(every)) throw new Error('--every needs a duration such as 6h or 30m');
+        if (!parseDuration(every)) throw new UsageError('--every needs a duration such as 6h or 30m');
         const handle = await client.schedule.create({
           scheduleId,
           spec: { intervals: [{ every }] },
           action: {
             type: 'startWorkflow',
             workflowType: 'sweeper',
-            taskQueue,
+            taskQueue: sweepTaskQueue(args.slice(1)),
             workflowId: scheduleId,
             args: [{ ...sweeperInput(args.slice(1)), dryRun: false }],
           },
@@ -62,7 +71,7 @@ export const sweepCommands: Record<string, { usage: string; run: Command }> = {
       }
       const input = sweeperInput(args);
       const result = (await client.workflow.execute('sweeper', {
-        taskQueue,
+        taskQueue: sweepTaskQueue(args),
         workflowId: `sweeper-${new Date().toISOString().replace(/[:.]/g, '-')}`,
         args: [input],
       })) as SweeperResult;

@@ -12,8 +12,6 @@ export const extendTtlSignal = defineSignal<[string]>('extendTtl');
 export const holdSignal = defineSignal('hold');
 export const releaseSignal = defineSignal('release');
 
-export const taskQueue = 'eks-netlab';
-
 /** What `networkLab` returns: the report and where the worker wrote it. */
 export interface LabOutcome {
   report: LabReport;

@@ -1,14 +1,15 @@
-// `npm run worker`: one worker process on task queue `eks-netlab`, running the lab workflows and
-// the activities against the configured target.
+// `npm run worker`: one worker process on its target's task queue (`eks-netlab-sandbox` or
+// `eks-netlab-aws`), running the lab workflows and the activities against that target.
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { taskQueue } from '../lab/signals.js';
+import { taskQueueFor } from '../lab/targets.js';
 import { temporalConnection } from '../activities/temporal.js';
 import { targetFromEnv } from './config.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const target = targetFromEnv();
+const taskQueue = taskQueueFor(target.kind);
 const { connectionOptions, namespace } = temporalConnection();
 const connection = await NativeConnection.connect(connectionOptions);
 const worker = await Worker.create({
