@@ -161,7 +161,8 @@ export async function networkLab(given: LabSpecInput): Promise<LabOutcome> {
         const cluster = await lab.createCluster(spec, network);
         willUndo('delete node groups', () => undo.deleteNodegroups(spec));
         const nodegroupName = await lab.createNodegroup(spec, network);
-        const addons = await lab.createAddons(spec, validated.kubernetes.addons);
+        // `?.`: labs validated before versions were resolved carry no `kubernetes` (replay).
+        const addons = await lab.createAddons(spec, validated.kubernetes?.addons);
         report.deploy = {
           network,
           clusterName: cluster.name,
