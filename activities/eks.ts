@@ -52,7 +52,10 @@ export async function resolveKubernetes(
       versions.push(...(page.clusterVersions ?? []));
   });
   versions.sort(byMinorDesc);
-  const inStatus = (s: string): string[] => versions.filter((v) => v.versionStatus === s).map((v) => v.clusterVersion!);
+  // `versionStatus` replaced the deprecated `status` (spelled `standard-support` in the model).
+  const statusOf = (v?: ClusterVersionInformation): string =>
+    (v?.versionStatus ?? v?.status ?? 'UNSUPPORTED').toUpperCase().replace('-', '_');
+  const inStatus = (s: string): string[] => versions.filter((v) => statusOf(v) === s).map((v) => v.clusterVersion!);
   const standard = inStatus('STANDARD_SUPPORT');
   const extended = inStatus('EXTENDED_SUPPORT');
   const supported = `supported: ${standard.join(', ')} (standard support)${extended.length ? `; ${extended.join(', ')} (extended support, needs allowExtendedSupport)` : ''}`;
@@ -60,11 +63,12 @@ export async function resolveKubernetes(
   const info = versions.find((v) => v.clusterVersion === wanted);
   const problem = (message: string) => ({ problem: { field: 'kubernetesVersion', message } });
   if (!wanted) return problem(`EKS offers no version in standard support; ${supported}`);
-  if (!info || (info.versionStatus !== 'STANDARD_SUPPORT' && info.versionStatus !== 'EXTENDED_SUPPORT')) {
+  const status = statusOf(info);
+  if (!info || (status !== 'STANDARD_SUPPORT' && status !== 'EXTENDED_SUPPORT')) {
     const ended = info?.endOfExtendedSupportDate ? ` (its support ended ${day(info.endOfExtendedSupportDate)})` : '';
     return problem(`EKS does not support Kubernetes ${wanted}${ended}; ${supported}`);
   }
-  if (info.versionStatus === 'EXTENDED_SUPPORT' && !spec.allowExtendedSupport) {
+  if (status === 'EXTENDED_SUPPORT' && !spec.allowExtendedSupport) {
     return problem(
       `Kubernetes ${wanted} is in EKS extended support, which costs 6× more per cluster-hour ($0.60 instead of $0.10): allow it with allowExtendedSupport, or choose one of ${standard.join(', ')}`,
     );
@@ -72,7 +76,7 @@ export async function resolveKubernetes(
   return {
     resolved: {
       version: wanted,
-      status: info.versionStatus,
+      status,
       endOfStandardSupport: day(info.endOfStandardSupportDate),
       // STANDARD: at the end of standard support EKS upgrades the cluster instead of billing extended support.
       supportType: spec.allowExtendedSupport ? 'EXTENDED' : 'STANDARD',
@@ -88,16 +92,18 @@ export async function defaultAddonVersions(
 ): Promise<{ name: string; version: string }[]> {
   const eks = eksClient(target);
   const defaults = new Map<string, string>();
-  await attempt('describe add-on versions', async () => {
-    for await (const page of paginateDescribeAddonVersions({ client: eks }, { kubernetesVersion })) {
-      for (const addon of page.addons ?? []) {
-        const byDefault = addon.addonVersions?.find((v) =>
-          v.compatibilities?.some((c) => c.clusterVersion === kubernetesVersion && c.defaultVersion),
-        );
-        if (addon.addonName && byDefault?.addonVersion) defaults.set(addon.addonName, byDefault.addonVersion);
+  for (const addonName of labAddons) {
+    await attempt(`describe ${addonName} versions`, async () => {
+      for await (const page of paginateDescribeAddonVersions({ client: eks }, { kubernetesVersion, addonName })) {
+        for (const addon of page.addons ?? []) {
+          const byDefault = addon.addonVersions?.find((v) =>
+            v.compatibilities?.some((c) => c.clusterVersion === kubernetesVersion && c.defaultVersion),
+          );
+          if (byDefault?.addonVersion) defaults.set(addonName, byDefault.addonVersion);
+        }
       }
-    }
-  });
+    });
+  }
   return labAddons.map((name) => {
     const version = defaults.get(name);
     if (!version)
