@@ -39,12 +39,14 @@ async function main(): Promise<number> {
     console.error(`  --profile: must be fast or realistic, not ${options.profile}`);
     return exitCodes.invalid;
   }
+  // The Kubernetes version is checked with EKS before anything starts (validateLab checks again).
+  const { resolved, problem } = await lookUpKubernetes(spec, options.profile);
+  if (problem) {
+    const message = problem.message.replaceAll('allowExtendedSupport', flagOf.allowExtendedSupport!);
+    console.error(`The lab was not started:\n  ${flagOf[problem.field]}: ${message}`);
+    return exitCodes.invalid;
+  }
   if (spec.target === 'aws' || options.plan) {
-    const { resolved, problem } = await lookUpKubernetes(spec, options.profile);
-    if (problem) {
-      console.error(`The lab was not started:\n  ${flagOf[problem.field]}: ${problem.message}`);
-      return exitCodes.invalid;
-    }
     console.log(`Lab ${spec.labId} on ${spec.target} will create, in this order:`);
     for (const [i, step] of labPlan(spec, resolved).entries()) console.log(`  ${i + 1}. ${step}`);
     if (options.plan) return 0;
