@@ -6,9 +6,14 @@ import {
   DescribeInstanceTypesCommand,
   DescribeNetworkInterfacesCommand,
   EC2Client,
+  paginateDescribeInstances,
+  paginateDescribeInstanceTypeOfferings,
+  type Filter,
+  type Instance,
 } from '@aws-sdk/client-ec2';
 import { maxPodsPerNode } from '../lab/capacity.js';
 import type { EniRecord } from '../lab/report.js';
+import { clusterName } from './eks.js';
 import { attempt } from './errors.js';
 import { awsClientOptions, type Target } from './target.js';
 
@@ -19,12 +24,34 @@ export interface InstanceLimits {
   maxPods: number;
 }
 
-export async function availableZones(target: Target): Promise<string[]> {
+/**
+ * The region's availability zones where the instance type is offered. Local and Wavelength zones
+ * are left out (EKS node groups belong in availability zones), and so are zones that do not offer
+ * the type: a node group there would never get its instances.
+ */
+export async function availableZones(target: Target, instanceType: string): Promise<string[]> {
   const ec2 = new EC2Client(awsClientOptions(target));
   const { AvailabilityZones = [] } = await attempt('describe zones', () =>
-    ec2.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'state', Values: ['available'] }] })),
+    ec2.send(
+      new DescribeAvailabilityZonesCommand({
+        Filters: [
+          { Name: 'state', Values: ['available'] },
+          { Name: 'zone-type', Values: ['availability-zone'] },
+        ],
+      }),
+    ),
   );
-  return AvailabilityZones.map((z) => z.ZoneName!).sort();
+  const offered = new Set<string>();
+  await attempt('describe instance type offerings', async () => {
+    const pages = paginateDescribeInstanceTypeOfferings(
+      { client: ec2 },
+      { LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [instanceType] }] },
+    );
+    for await (const page of pages) for (const o of page.InstanceTypeOfferings ?? []) offered.add(o.Location!);
+  });
+  return AvailabilityZones.map((z) => z.ZoneName!)
+    .filter((z) => offered.has(z))
+    .sort();
 }
 
 /** The instance type's ENI limits, or undefined when EC2 does not offer it in the region. */
@@ -64,3 +91,21 @@ export async function nodeEnis(target: Target, nodesByInstance: Record<string, s
     secondaryIps: (eni.PrivateIpAddresses ?? []).filter((a) => !a.Primary).map((a) => a.PrivateIpAddress!),
   })).sort((a, b) => a.node.localeCompare(b.node) || a.deviceIndex - b.deviceIndex);
 }
+
+/** Instances that are not (being) terminated, from every page of DescribeInstances. */
+export async function liveInstances(target: Target, Filters: Filter[]): Promise<Instance[]> {
+  const ec2 = new EC2Client(awsClientOptions(target));
+  const out: Instance[] = [];
+  await attempt('describe instances', async () => {
+    for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters }))
+      out.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
+  });
+  return out.filter((i) => !['terminated', 'shutting-down'].includes(i.State?.Name ?? ''));
+}
+
+/**
+ * The lab's node instances. Node-group tags do not reach EC2 instances (EKS user guide, managed
+ * node groups: tagging), so they are found by the tag EKS itself puts on them, not the lab's.
+ */
+export const labInstances = (target: Target, labId: string): Promise<Instance[]> =>
+  liveInstances(target, [{ Name: 'tag:eks:cluster-name', Values: [clusterName(labId)] }]);

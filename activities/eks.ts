@@ -12,12 +12,15 @@ import {
   DescribeNodegroupCommand,
   EKSClient,
   ListAddonsCommand,
-  ListNodegroupsCommand,
+  paginateDescribeAddonVersions,
+  paginateDescribeClusterVersions,
+  paginateListNodegroups,
   type Addon,
+  type ClusterVersionInformation,
 } from '@aws-sdk/client-eks';
 import { ApplicationFailure } from '@temporalio/common';
-import type { NetworkOutputs } from '../lab/report.js';
-import type { LabSpec } from '../lab/spec.js';
+import type { NetworkOutputs, ResolvedKubernetes } from '../lab/report.js';
+import type { LabSpec, SpecProblem } from '../lab/spec.js';
 import { labTag } from './cloudformation.js';
 import { attempt, orMissing } from './errors.js';
 import { waitFor } from './poll.js';
@@ -29,6 +32,90 @@ export const labAddons = ['vpc-cni', 'coredns', 'kube-proxy'] as const;
 
 const eksClient = (target: Target): EKSClient => new EKSClient(awsClientOptions(target));
 
+const day = (d?: Date): string | undefined => d?.toISOString().slice(0, 10);
+const byMinorDesc = (a: ClusterVersionInformation, b: ClusterVersionInformation): number =>
+  Number(b.clusterVersion!.split('.')[1]) - Number(a.clusterVersion!.split('.')[1]);
+
+/**
+ * The Kubernetes version for the lab, from EKS's own calendar (DescribeClusterVersions): the one
+ * the spec names, or the newest in standard support. An unsupported version, or one in extended
+ * support (6× the price per cluster-hour) without `allowExtendedSupport`, is a spec problem.
+ */
+export async function resolveKubernetes(
+  target: Target,
+  spec: Pick<LabSpec, 'kubernetesVersion' | 'allowExtendedSupport'>,
+): Promise<{ resolved: ResolvedKubernetes } | { problem: SpecProblem }> {
+  const eks = eksClient(target);
+  const versions: ClusterVersionInformation[] = [];
+  await attempt('describe cluster versions', async () => {
+    for await (const page of paginateDescribeClusterVersions({ client: eks }, { includeAll: true }))
+      versions.push(...(page.clusterVersions ?? []));
+  });
+  versions.sort(byMinorDesc);
+  // `versionStatus` replaced the deprecated `status` (spelled `standard-support` in the model).
+  const statusOf = (v?: ClusterVersionInformation): string =>
+    (v?.versionStatus ?? v?.status ?? 'UNSUPPORTED').toUpperCase().replace('-', '_');
+  const inStatus = (s: string): string[] => versions.filter((v) => statusOf(v) === s).map((v) => v.clusterVersion!);
+  const standard = inStatus('STANDARD_SUPPORT');
+  const extended = inStatus('EXTENDED_SUPPORT');
+  const supported = `supported: ${standard.join(', ')} (standard support)${extended.length ? `; ${extended.join(', ')} (extended support, needs allowExtendedSupport)` : ''}`;
+  const wanted = spec.kubernetesVersion ?? standard[0];
+  const info = versions.find((v) => v.clusterVersion === wanted);
+  const problem = (message: string) => ({ problem: { field: 'kubernetesVersion', message } });
+  if (!wanted) return problem(`EKS offers no version in standard support; ${supported}`);
+  const status = statusOf(info);
+  if (!info || (status !== 'STANDARD_SUPPORT' && status !== 'EXTENDED_SUPPORT')) {
+    const ended = info?.endOfExtendedSupportDate ? ` (its support ended ${day(info.endOfExtendedSupportDate)})` : '';
+    return problem(`EKS does not support Kubernetes ${wanted}${ended}; ${supported}`);
+  }
+  if (status === 'EXTENDED_SUPPORT' && !spec.allowExtendedSupport) {
+    return problem(
+      `Kubernetes ${wanted} is in EKS extended support, which costs 6× more per cluster-hour ($0.60 instead of $0.10): allow it with allowExtendedSupport, or choose one of ${standard.join(', ')}`,
+    );
+  }
+  return {
+    resolved: {
+      version: wanted,
+      status,
+      endOfStandardSupport: day(info.endOfStandardSupportDate),
+      // STANDARD: at the end of standard support EKS upgrades the cluster instead of billing extended support.
+      supportType: spec.allowExtendedSupport ? 'EXTENDED' : 'STANDARD',
+      addons: await defaultAddonVersions(target, wanted),
+    },
+  };
+}
+
+/** EKS's default version of each of the lab's add-ons for a Kubernetes version (DescribeAddonVersions). */
+export async function defaultAddonVersions(
+  target: Target,
+  kubernetesVersion: string,
+): Promise<{ name: string; version: string }[]> {
+  const eks = eksClient(target);
+  const defaults = new Map<string, string>();
+  for (const addonName of labAddons) {
+    await attempt(`describe ${addonName} versions`, async () => {
+      for await (const page of paginateDescribeAddonVersions({ client: eks }, { kubernetesVersion, addonName })) {
+        for (const addon of page.addons ?? []) {
+          const byDefault = addon.addonVersions?.find((v) =>
+            v.compatibilities?.some((c) => c.clusterVersion === kubernetesVersion && c.defaultVersion),
+          );
+          if (byDefault?.addonVersion) defaults.set(addonName, byDefault.addonVersion);
+        }
+      }
+    });
+  }
+  return labAddons.map((name) => {
+    const version = defaults.get(name);
+    if (!version)
+      throw ApplicationFailure.nonRetryable(
+        `EKS names no default ${name} version for Kubernetes ${kubernetesVersion}`,
+        'NotSupported',
+      );
+    return { name, version };
+  });
+}
+
+/** Makes the cluster at the version resolved at validation (`spec.kubernetesVersion`). */
 export async function createCluster(
   target: Target,
   spec: LabSpec,
@@ -43,6 +130,7 @@ export async function createCluster(
         new CreateClusterCommand({
           name,
           version: spec.kubernetesVersion,
+          upgradePolicy: { supportType: spec.allowExtendedSupport ? 'EXTENDED' : 'STANDARD' },
           roleArn: network.clusterRoleArn,
           resourcesVpcConfig: {
             subnetIds: network.subnetIds,
@@ -69,7 +157,7 @@ export async function createCluster(
     },
     { timeoutMs: 40 * 60_000, intervalMs: 2000 },
   );
-  return { name, version: cluster.version ?? spec.kubernetesVersion };
+  return { name, version: cluster.version ?? spec.kubernetesVersion ?? '' };
 }
 
 export async function createNodegroup(target: Target, spec: LabSpec, network: NetworkOutputs): Promise<string> {
@@ -116,9 +204,11 @@ export async function createNodegroup(target: Target, spec: LabSpec, network: Ne
   return name;
 }
 
+/** Installs the lab's add-ons at the given versions (resolved at validation) and waits until ACTIVE. */
 export async function createAddons(
   target: Target,
   spec: LabSpec,
+  versions: { name: string; version: string }[] = [],
 ): Promise<{ name: string; version: string; status: string }[]> {
   const eks = eksClient(target);
   const cluster = clusterName(spec.labId);
@@ -132,6 +222,7 @@ export async function createAddons(
           new CreateAddonCommand({
             clusterName: cluster,
             addonName,
+            addonVersion: versions.find((v) => v.name === addonName)?.version,
             tags: { [labTag]: spec.labId },
             resolveConflicts: 'OVERWRITE',
           }),
@@ -147,6 +238,14 @@ export async function createAddons(
         const { addon } = await attempt('describe add-on', () =>
           eks.send(new DescribeAddonCommand({ clusterName: cluster, addonName })),
         );
+        // A failed or degraded add-on does not heal by waiting (EKS API reference, AddonIssue).
+        if (addon?.status === 'CREATE_FAILED' || addon?.status === 'DEGRADED') {
+          const issue = addon.health?.issues?.[0];
+          throw ApplicationFailure.nonRetryable(
+            `add-on ${addonName} ${addon.status}: ${issue?.code ?? 'no code'}: ${issue?.message ?? 'no reason given'}`,
+            'AddonFailed',
+          );
+        }
         if (addon) addons.push(addon);
       }
       return addons.every((a) => a.status === 'ACTIVE')
@@ -176,43 +275,81 @@ export async function describeAddons(
   return out;
 }
 
-/** Deletes every node group of the lab's cluster and waits until they are gone. */
+/** Every node group of the cluster (all pages), or undefined when the cluster is gone. */
+async function listNodegroups(eks: EKSClient, cluster: string): Promise<string[] | undefined> {
+  return attempt('list node groups', () =>
+    orMissing(
+      (async () => {
+        const names: string[] = [];
+        for await (const page of paginateListNodegroups({ client: eks }, { clusterName: cluster }))
+          names.push(...(page.nodegroups ?? []));
+        return names;
+      })(),
+    ),
+  );
+}
+
+// EKS refuses to delete what is still being made or changed (EKS API reference, DeleteCluster and
+// DeleteNodegroup: ResourceInUseException): such states are waited out first.
+const busy = ['CREATING', 'UPDATING'];
+
+/**
+ * Deletes every node group of the lab's cluster and waits until they are gone. A node group that
+ * ends DELETE_FAILED is a typed failure with EKS's health issue, not a 30-minute wait.
+ */
 export async function deleteNodegroups(target: Target, labId: string): Promise<void> {
   const eks = eksClient(target);
   const cluster = clusterName(labId);
-  const list = await attempt('list node groups', () =>
-    orMissing(eks.send(new ListNodegroupsCommand({ clusterName: cluster }))),
-  );
-  for (const ng of list?.nodegroups ?? []) {
-    await attempt('delete node group', () =>
-      orMissing(eks.send(new DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: ng }))),
+  const describe = (nodegroupName: string) =>
+    attempt('describe node group', () =>
+      orMissing(eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName }))),
     );
-  }
+  const deleteRequested = new Set<string>();
   await waitFor(
     `node groups of ${cluster} deleted`,
     async () => {
-      const left = await attempt('list node groups', () =>
-        orMissing(eks.send(new ListNodegroupsCommand({ clusterName: cluster }))),
-      );
-      return (left?.nodegroups ?? []).length === 0 ? true : undefined;
+      const left = (await listNodegroups(eks, cluster)) ?? [];
+      for (const ng of left) {
+        const nodegroup = (await describe(ng))?.nodegroup;
+        if (!nodegroup || busy.includes(nodegroup.status ?? '') || nodegroup.status === 'DELETING') continue;
+        if (nodegroup.status === 'DELETE_FAILED' && deleteRequested.has(ng)) {
+          const issue = nodegroup.health?.issues?.[0];
+          throw ApplicationFailure.nonRetryable(
+            `node group ${ng} DELETE_FAILED: ${issue?.code ?? 'no code'}: ${issue?.message ?? 'no reason given'}`,
+            'NodegroupDeleteFailed',
+          );
+        }
+        // ACTIVE, CREATE_FAILED, DEGRADED, or DELETE_FAILED from an earlier attempt: delete (again).
+        await attempt('delete node group', () =>
+          orMissing(eks.send(new DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: ng }))),
+        );
+        deleteRequested.add(ng);
+      }
+      return left.length === 0 ? true : undefined;
     },
     { timeoutMs: 30 * 60_000, intervalMs: 2000 },
   );
 }
 
-/** Deletes the cluster (its node groups first) and waits until it is gone. */
+/** Deletes the cluster (its node groups first, once it is no longer CREATING) and waits until it is gone. */
 export async function deleteCluster(target: Target, labId: string): Promise<void> {
   const eks = eksClient(target);
   const name = clusterName(labId);
-  if (!(await attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name })))))) return;
+  const describe = () => attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name }))));
+  const settled = await waitFor(
+    `cluster ${name} settled before its deletion`,
+    async () => {
+      const found = await describe();
+      if (!found) return { gone: true };
+      return busy.includes(found.cluster?.status ?? '') ? undefined : { gone: false };
+    },
+    { timeoutMs: 40 * 60_000, intervalMs: 2000 },
+  );
+  if (settled.gone) return;
   await deleteNodegroups(target, labId);
   await attempt('delete cluster', () => orMissing(eks.send(new DeleteClusterCommand({ name }))));
-  await waitFor(
-    `cluster ${name} deleted`,
-    async () =>
-      (await attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name })))))
-        ? undefined
-        : true,
-    { timeoutMs: 30 * 60_000, intervalMs: 2000 },
-  );
+  await waitFor(`cluster ${name} deleted`, async () => ((await describe()) ? undefined : true), {
+    timeoutMs: 30 * 60_000,
+    intervalMs: 2000,
+  });
 }

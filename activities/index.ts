@@ -2,7 +2,7 @@
 // (endpoints and credentials). The workflow imports only the type of this object.
 import { ApplicationFailure } from '@temporalio/common';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { LabReport, NetworkOutputs } from '../lab/report.js';
+import type { LabReport, NetworkOutputs, ResolvedKubernetes } from '../lab/report.js';
 import { validateSpec, type LabSpec, type LabSpecInput, type SpecProblem } from '../lab/spec.js';
 import { taskQueueFor } from '../lab/targets.js';
 import { createNetworkStack, deleteNetworkStack } from './cloudformation.js';
@@ -15,6 +15,7 @@ import {
   deleteCluster,
   deleteNodegroups,
   describeAddons,
+  resolveKubernetes,
 } from './eks.js';
 import { deleteIam, ensureIrsaRole, ensureOidcProvider } from './iam.js';
 import { deleteIperf3, runIperf3 } from './iperf3.js';
@@ -31,9 +32,11 @@ import { createSweepActivities } from './sweep.js';
 import type { Target } from './target.js';
 
 export interface ValidatedLab {
+  /** The spec, with `kubernetesVersion` set to the resolved version. */
   spec: LabSpec;
   zones: string[];
   limits: InstanceLimits;
+  kubernetes: ResolvedKubernetes;
 }
 
 function invalid(problems: SpecProblem[]): ApplicationFailure {
@@ -76,14 +79,24 @@ export function createActivities(baseTarget: Target) {
         ]);
       const target = targetFor(spec);
       const found: SpecProblem[] = [];
-      const zones = (await availableZones(target)).slice(0, 3);
+      const zones = (await availableZones(target, spec.instanceType)).slice(0, 3);
       if (zones.length < 3)
-        found.push({ field: 'region', message: `${spec.region} offers ${zones.length} zones; the lab needs 3` });
+        found.push({
+          field: 'region',
+          message: `${spec.region} offers ${spec.instanceType} in ${zones.length} availability zones; the lab needs 3`,
+        });
       const limits = await instanceLimits(target, spec.instanceType);
       if (!limits)
         found.push({ field: 'instanceType', message: `${spec.instanceType} is not offered in ${spec.region}` });
-      if (found.length > 0 || !limits) throw invalid(found);
-      return { spec, zones, limits };
+      const kubernetes = await resolveKubernetes(target, spec);
+      if ('problem' in kubernetes) found.push(kubernetes.problem);
+      if (found.length > 0 || !limits || 'problem' in kubernetes) throw invalid(found);
+      return {
+        spec: { ...spec, kubernetesVersion: kubernetes.resolved.version },
+        zones,
+        limits,
+        kubernetes: kubernetes.resolved,
+      };
     },
 
     createNetworkStack: (spec: LabSpec, zones: string[]) => createNetworkStack(targetFor(spec), spec, zones),
@@ -92,7 +105,8 @@ export function createActivities(baseTarget: Target) {
     deleteCluster: (spec: LabSpec) => deleteCluster(targetFor(spec), spec.labId),
     createNodegroup: (spec: LabSpec, network: NetworkOutputs) => createNodegroup(targetFor(spec), spec, network),
     deleteNodegroups: (spec: LabSpec) => deleteNodegroups(targetFor(spec), spec.labId),
-    createAddons: (spec: LabSpec) => createAddons(targetFor(spec), spec),
+    createAddons: (spec: LabSpec, versions?: ResolvedKubernetes['addons']) =>
+      createAddons(targetFor(spec), spec, versions),
 
     waitForNodes: async (spec: LabSpec) => waitForNodes(await kube(spec), spec),
     verifyNetworking: async (spec: LabSpec, network: NetworkOutputs) =>

@@ -2,7 +2,6 @@
 // the worst bug this tool can ship, so this asks each service directly rather than trusting
 // that teardown did what it meant to.
 import {
-  DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
@@ -12,6 +11,7 @@ import {
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import type { LeftoverResource } from '../lab/report.js';
 import { describeNetworkStack, labTag } from './cloudformation.js';
+import { labInstances } from './ec2.js';
 import { clusterName } from './eks.js';
 import { labLoadBalancers } from './elbv2.js';
 import { attempt, isNotFound } from './errors.js';
@@ -43,13 +43,7 @@ export async function findLeftovers(target: Target, labId: string, domain?: stri
   }
   const ec2 = new EC2Client(options);
   const tagged = [{ Name: `tag:${labTag}`, Values: [labId] }];
-  const { Reservations = [] } = await attempt('describe instances', () =>
-    ec2.send(new DescribeInstancesCommand({ Filters: tagged })),
-  );
-  for (const i of Reservations.flatMap((r) => r.Instances ?? [])) {
-    if (!['terminated', 'shutting-down'].includes(i.State?.Name ?? ''))
-      out.push({ kind: 'ec2-instance', id: i.InstanceId! });
-  }
+  out.push(...(await labInstances(target, labId)).map((i) => ({ kind: 'ec2-instance', id: i.InstanceId! })));
   const { Vpcs = [] } = await attempt('describe VPCs', () => ec2.send(new DescribeVpcsCommand({ Filters: tagged })));
   out.push(...Vpcs.map((v) => ({ kind: 'vpc', id: v.VpcId! })));
   const { Subnets = [] } = await attempt('describe subnets', () =>

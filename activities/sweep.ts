@@ -5,7 +5,6 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import {
   DeleteNetworkInterfaceCommand,
   DeleteSecurityGroupCommand,
-  DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
@@ -29,6 +28,7 @@ import type { LeftoverResource } from '../lab/report.js';
 import { labIdFromWorkflowId } from '../lab/spec.js';
 import { connectClient } from './temporal.js';
 import { deleteNetworkStack, labTag } from './cloudformation.js';
+import { labInstances, liveInstances } from './ec2.js';
 import { deleteCluster } from './eks.js';
 import { labLoadBalancers } from './elbv2.js';
 import { attempt, orMissing } from './errors.js';
@@ -91,11 +91,10 @@ export async function findLabIds(target: Target): Promise<string[]> {
   const tagged: Filter[] = [{ Name: 'tag-key', Values: [labTag] }];
   const { Vpcs = [] } = await attempt('describe VPCs', () => ec2.send(new DescribeVpcsCommand({ Filters: tagged })));
   for (const v of Vpcs) add(labIdOf(v.Tags));
-  const { Reservations = [] } = await attempt('describe instances', () =>
-    ec2.send(new DescribeInstancesCommand({ Filters: tagged })),
-  );
-  for (const i of Reservations.flatMap((r) => r.Instances ?? []))
-    if (i.State?.Name !== 'terminated') add(labIdOf(i.Tags));
+  // Node instances carry EKS's tags, not the lab's: they belong to the lab whose VPC they are in.
+  const labOfVpc = new Map(Vpcs.map((v) => [v.VpcId!, labIdOf(v.Tags)]));
+  for (const i of await liveInstances(target, [{ Name: 'tag-key', Values: ['eks:cluster-name'] }]))
+    add(labOfVpc.get(i.VpcId!));
 
   const elb = new ElasticLoadBalancingV2Client(options);
   const { LoadBalancers = [] } = await attempt('describe load balancers', () =>
@@ -180,12 +179,7 @@ async function deleteDns(target: Target, labId: string, domain?: string): Promis
 async function deleteStragglers(target: Target, labId: string): Promise<void> {
   const ec2 = new EC2Client(awsClientOptions(target));
   const tagged: Filter[] = [{ Name: `tag:${labTag}`, Values: [labId] }];
-  const { Reservations = [] } = await attempt('describe instances', () =>
-    ec2.send(new DescribeInstancesCommand({ Filters: tagged })),
-  );
-  const instances = Reservations.flatMap((r) => r.Instances ?? [])
-    .filter((i) => !['terminated', 'shutting-down'].includes(i.State?.Name ?? ''))
-    .map((i) => i.InstanceId!);
+  const instances = (await labInstances(target, labId)).map((i) => i.InstanceId!);
   if (instances.length > 0)
     await attempt('terminate instances', () => ec2.send(new TerminateInstancesCommand({ InstanceIds: instances })));
 

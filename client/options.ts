@@ -16,6 +16,7 @@ export const flagOf: Record<string, string> = {
   domain: '--domain',
   ttl: '--ttl',
   kubernetesVersion: '--kubernetes-version',
+  allowExtendedSupport: '--allow-extended-support',
   reportDir: '--report-dir',
 };
 
@@ -29,7 +30,8 @@ export const usage = `npm run start-lab -- [flags]
   --domain DOMAIN             Route53 public zone for ExternalDNS (sandbox default netlab.example.com)
   --ttl DURATION              tear down after this long at the latest (default 2h)
   --keep                      stay up after the tests until the TTL or a teardown signal
-  --kubernetes-version 1.NN   EKS version (default 1.31)
+  --kubernetes-version 1.NN   EKS version (default: the newest in EKS standard support)
+  --allow-extended-support    allow a version in EKS extended support: it costs 6× more per cluster-hour ($0.60 vs $0.10)
   --profile fast|realistic    sandbox latency profile (default fast)
   --report-dir DIR            where report.json and report.md go (default .netlab/reports/<lab-id>)
   --lab-id ID                 the lab's id (default lab-MMDD-HHMM-xxx)
@@ -69,6 +71,7 @@ export function parseStartArgs(argv: string[]): StartOptions {
       ttl: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'kubernetes-version': { type: 'string' },
+      'allow-extended-support': { type: 'boolean', default: false },
       profile: { type: 'string', default: 'fast' },
       'report-dir': { type: 'string' },
       'lab-id': { type: 'string' },
@@ -95,6 +98,7 @@ export function parseStartArgs(argv: string[]): StartOptions {
     ttl: values.ttl,
     keep: values.keep,
     kubernetesVersion: values['kubernetes-version'],
+    allowExtendedSupport: values['allow-extended-support'],
     reportDir: values['report-dir'],
     // The sandbox has no zone of its own and no chart repository: the lab makes the zone, and
     // Helm installs the sandbox's stand-in chart.

@@ -13,6 +13,7 @@ import { connectClient } from '../activities/temporal.js';
 import { currentWait } from './control.js';
 import { followLab } from './follow.js';
 import { flagOf, parseStartArgs, usage } from './options.js';
+import { lookUpKubernetes } from './plan-versions.js';
 import { ensureSandboxWorker, workerPolls } from './worker-process.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -40,9 +41,16 @@ async function main(): Promise<number> {
     console.error(`  --profile: must be fast or realistic, not ${options.profile}`);
     return exitCodes.invalid;
   }
+  // The Kubernetes version is checked with EKS before anything starts (validateLab checks again).
+  const { resolved, problem } = await lookUpKubernetes(spec, options.profile);
+  if (problem) {
+    const message = problem.message.replaceAll('allowExtendedSupport', flagOf.allowExtendedSupport!);
+    console.error(`The lab was not started:\n  ${flagOf[problem.field]}: ${message}`);
+    return exitCodes.invalid;
+  }
   if (spec.target === 'aws' || options.plan) {
     console.log(`Lab ${spec.labId} on ${spec.target} will create, in this order:`);
-    for (const [i, step] of labPlan(spec).entries()) console.log(`  ${i + 1}. ${step}`);
+    for (const [i, step] of labPlan(spec, resolved).entries()) console.log(`  ${i + 1}. ${step}`);
     if (options.plan) return 0;
   }
   if (spec.target === 'aws' && !options.yes) {

@@ -1,14 +1,22 @@
 // What a lab will create, in order, and how it is undone: shown before AWS spend, and by
 // `--target aws --plan` without any call that costs money.
+import type { ResolvedKubernetes } from './report.js';
 import type { LabSpec } from './spec.js';
 
-export function labPlan(spec: LabSpec): string[] {
+/** `kubernetes`: the versions EKS resolved for the spec, when the client could ask EKS. */
+export function labPlan(spec: LabSpec, kubernetes?: ResolvedKubernetes): string[] {
   const id = spec.labId;
+  const version = kubernetes
+    ? `Kubernetes ${kubernetes.version}, ${kubernetes.status === 'STANDARD_SUPPORT' ? `standard support until ${kubernetes.endOfStandardSupport}` : 'extended support: 6× the cluster-hour price'}, upgrade policy ${kubernetes.supportType}`
+    : `Kubernetes ${spec.kubernetesVersion ?? 'the newest in standard support'}, resolved with EKS at validation`;
+  const addons = kubernetes
+    ? kubernetes.addons.map((a) => `${a.name} ${a.version}`).join(', ')
+    : 'vpc-cni, coredns, kube-proxy (EKS default versions)';
   const steps = [
     `CloudFormation stack ${id}-network: VPC ${spec.vpcCidr}, 3 public subnets ${spec.subnetCidrs.join(', ')}, internet gateway, route table, security group, IAM roles ${id}-cluster and ${id}-node`,
-    `EKS cluster ${id} (Kubernetes ${spec.kubernetesVersion}) in ${spec.region}`,
+    `EKS cluster ${id} (${version}) in ${spec.region}`,
     `EKS managed node group ${id}-ng: ${spec.nodes} × ${spec.instanceType}`,
-    'EKS add-ons vpc-cni, coredns, kube-proxy',
+    `EKS add-ons ${addons}`,
   ];
   if (spec.phases.includes('density'))
     steps.push(`nginx Deployment scaled to ${spec.replicas} (deleted after the test)`);

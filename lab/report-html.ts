@@ -2,6 +2,7 @@
 // here, nothing fetched), so it opens from disk anywhere. Pure string building: workflow code
 // imports lab/, so no Node APIs.
 import { phaseTitles } from './phases.js';
+import { kubernetesSupport } from './report-markdown.js';
 import type {
   DensityResult,
   DnsResult,
@@ -284,7 +285,7 @@ function clusterSection(r: LabReport): Html | undefined {
     'cluster',
     'Cluster',
     d &&
-      h`<p>Cluster <b>${d.clusterName}</b> (Kubernetes ${d.kubernetesVersion}), node group ${d.nodegroupName};
+      h`<p>Cluster <b>${d.clusterName}</b> (Kubernetes ${d.kubernetesVersion}${kubernetesSupport(r)}), node group ${d.nodegroupName};
 VPC <code>${d.network.vpcId}</code> ${d.network.vpcCidr}, subnets ${codes(d.network.subnetIds)}.</p>`,
     r.nodes && [h`<h3>Nodes</h3>`, nodesTable(r.nodes)],
     addons && [

@@ -31,7 +31,7 @@ export function renderMarkdown(r: LabReport): string {
       '',
       '## Cluster',
       '',
-      `Cluster ${r.deploy.clusterName} (Kubernetes ${r.deploy.kubernetesVersion}), VPC ${r.deploy.network.vpcId} ${r.deploy.network.vpcCidr}, subnets ${r.deploy.network.subnetIds.join(', ')}.`,
+      `Cluster ${r.deploy.clusterName} (Kubernetes ${r.deploy.kubernetesVersion}${kubernetesSupport(r)}), VPC ${r.deploy.network.vpcId} ${r.deploy.network.vpcCidr}, subnets ${r.deploy.network.subnetIds.join(', ')}.`,
     );
     out.push(
       '',
@@ -206,4 +206,13 @@ export function renderMarkdown(r: LabReport): string {
     );
   }
   return out.join('\n') + '\n';
+}
+
+/** How the report words the resolved version's support: ", standard support until …, upgrade policy …". */
+export function kubernetesSupport(r: LabReport): string {
+  const k = r.kubernetes;
+  if (!k) return '';
+  const support =
+    k.status === 'STANDARD_SUPPORT' ? `standard support until ${k.endOfStandardSupport}` : 'extended support';
+  return `, ${support}, upgrade policy ${k.supportType}`;
 }

@@ -50,6 +50,18 @@ export interface NetworkOutputs {
   nodeRoleArn: string;
 }
 
+/** The Kubernetes version EKS runs for the lab, resolved at validation from EKS's version calendar. */
+export interface ResolvedKubernetes {
+  version: string;
+  status: 'STANDARD_SUPPORT' | 'EXTENDED_SUPPORT';
+  /** The day the version's standard support ends (YYYY-MM-DD). */
+  endOfStandardSupport?: string;
+  /** The cluster's upgrade policy: EXTENDED only when the spec allows extended support. */
+  supportType: 'STANDARD' | 'EXTENDED';
+  /** EKS's default version of each add-on for this Kubernetes version; the lab installs these. */
+  addons: { name: string; version: string }[];
+}
+
 export interface DeployResult {
   network: NetworkOutputs;
   clusterName: string;
@@ -189,6 +201,7 @@ export interface LabReport {
   held?: boolean;
   error?: string;
   phases: PhaseRecord[];
+  kubernetes?: ResolvedKubernetes;
   deploy?: DeployResult;
   nodes?: NodeRecord[];
   networking?: NetworkingResult;

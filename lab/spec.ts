@@ -51,10 +51,13 @@ export const labSpecSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as ap-northeast-2')
       .default('ap-northeast-2'),
+    /** EKS's Kubernetes version; when absent, validation picks the newest in standard support. */
     kubernetesVersion: z
       .string()
-      .regex(/^1\.\d{2}$/, 'must be a minor version such as 1.31')
-      .default('1.31'),
+      .regex(/^1\.\d{2}$/, 'must be a minor version such as 1.35')
+      .optional(),
+    /** Allow a version in EKS extended support, which costs 6× more per cluster-hour. */
+    allowExtendedSupport: z.boolean().default(false),
     instanceType: z
       .string()
       .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as t3.medium')

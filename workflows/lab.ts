@@ -38,6 +38,8 @@ const retry = {
     'ClusterFailed',
     'NodegroupFailed',
     'NodesNotSpread',
+    'AddonFailed',
+    'NodegroupDeleteFailed',
   ],
 };
 const base: ActivityOptions = { startToCloseTimeout: '5m', retry: { ...retry, maximumAttempts: 5 } };
@@ -128,6 +130,7 @@ export async function networkLab(given: LabSpecInput): Promise<LabOutcome> {
   }
   const { spec, zones, limits } = validated;
   report.region = spec.region;
+  report.kubernetes = validated.kubernetes;
   for (const id of phasesToRun(spec)) record(id);
   const runs = (id: PhaseId): boolean => spec.phases.includes(id as never);
 
@@ -158,7 +161,8 @@ export async function networkLab(given: LabSpecInput): Promise<LabOutcome> {
         const cluster = await lab.createCluster(spec, network);
         willUndo('delete node groups', () => undo.deleteNodegroups(spec));
         const nodegroupName = await lab.createNodegroup(spec, network);
-        const addons = await lab.createAddons(spec);
+        // `?.`: labs validated before versions were resolved carry no `kubernetes` (replay).
+        const addons = await lab.createAddons(spec, validated.kubernetes?.addons);
         report.deploy = {
           network,
           clusterName: cluster.name,

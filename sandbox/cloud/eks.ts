@@ -1,14 +1,25 @@
 // The EKS part of the gateway. moto keeps the clusters and node groups; this adds what EKS
 // itself does: a real control plane per cluster, CREATING/DELETING phases timed by the latency
-// profile, nodes that join when a node group becomes ACTIVE, and the add-ons API.
+// profile, nodes that join when a node group becomes ACTIVE, the add-ons API, and EKS's
+// Kubernetes version calendar.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { addonJson, addonView, defaultAddonVersion, supportedAddons, type AddonRecord } from './addons.js';
+import {
+  addonInfo,
+  addonJson,
+  addonVersionRunsOn,
+  addonView,
+  defaultAddonVersion,
+  supportedAddons,
+  type AddonOutcome,
+  type AddonRecord,
+} from './addons.js';
 import { endpoints } from '../config.js';
 import { awsError, type AwsCall } from './protocol.js';
 import { json, sleep, type GatewayResponse } from './http.js';
 import { createKwokCluster, deleteKwokCluster, kwokEndpoint, kwokKubeConfig, kwokName } from './kwok.js';
 import type { LatencyProfile } from './latency.js';
 import { installEksSystemObjects, joinNodes, removeNodes, type NodegroupSpec } from './nodes.js';
+import { clusterVersions, defaultClusterVersion, versionStatus } from './versions.js';
 
 type Forward = (call: AwsCall) => Promise<GatewayResponse>;
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- EKS wire JSON
@@ -16,8 +27,10 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 interface NodegroupRecord {
   spec: NodegroupSpec;
   readyAt: number;
-  state: 'creating' | 'active' | 'failed' | 'deleting';
+  state: 'creating' | 'active' | 'failed' | 'deleting' | 'delete_failed';
   error?: string;
+  /** Set by an injected fault (`outcome: DELETE_FAILED`): the next delete ends DELETE_FAILED. */
+  failDelete?: boolean;
   instanceIds: string[];
   snapshot: Json;
 }
@@ -25,6 +38,9 @@ interface NodegroupRecord {
 interface ClusterRecord {
   name: string;
   kwok: string;
+  /** The Kubernetes version asked for (moto keeps its own default) and the upgrade policy. */
+  version: string;
+  supportType: string;
   readyAt: number;
   state: 'starting' | 'running' | 'failed' | 'deleting';
   error?: string;
@@ -48,19 +64,47 @@ export class EksEmulator {
     private readonly log: (line: string) => void,
   ) {}
 
-  async handle(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
+  /** `outcome` comes from an injected fault that makes the call succeed but the resource fail later. */
+  async handle(call: AwsCall, forward: Forward, outcome?: string): Promise<GatewayResponse> {
     const [, root, name, sub, subName] = call.path.split('/').map(decodeURIComponent);
     if (root === 'addons') return this.describeAddonVersions(call.query);
-    if (root === 'clusters' && !name && call.method === 'POST') {
-      const requested = String((JSON.parse(call.body.toString() || '{}') as Json).name ?? '');
-      return this.cluster(call, forward, requested, this.clusters.get(requested));
-    }
+    if (root === 'cluster-versions') return this.describeClusterVersions(call.query);
+    if (root === 'clusters' && !name && call.method === 'POST') return this.createCluster(call, forward);
     if (root !== 'clusters' || !name) return forward(call);
     const cluster = this.clusters.get(name);
-    if (sub === 'addons') return this.addons(call, name, cluster, subName);
-    if (sub === 'node-groups') return this.nodegroups(call, forward, cluster, subName);
+    if (sub === 'addons') return this.addons(call, name, cluster, subName, outcome as AddonOutcome | undefined);
+    if (sub === 'node-groups') return this.nodegroups(call, forward, cluster, subName, outcome);
     if (sub) return forward(call);
     return this.cluster(call, forward, name, cluster);
+  }
+
+  /** CreateCluster refuses a version EKS no longer supports (EKS API reference, CreateCluster). */
+  private async createCluster(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
+    const req = JSON.parse(call.body.toString() || '{}') as Json;
+    const name = String(req.name ?? '');
+    const version = String(req.version ?? defaultClusterVersion() ?? '');
+    if (versionStatus(version) === 'UNSUPPORTED')
+      return eksError('InvalidParameterException', `unsupported Kubernetes version ${version}`, 400, name);
+    // Extended support is on unless the caller turns it off (EKS API reference, UpgradePolicyRequest).
+    const supportType = String((req.upgradePolicy as Json | undefined)?.supportType ?? 'EXTENDED');
+    if (!['STANDARD', 'EXTENDED'].includes(supportType))
+      return eksError('InvalidParameterException', `invalid upgradePolicy.supportType ${supportType}`, 400, name);
+    const res = await forward(call);
+    if (res.status !== 200) return res;
+    const created: ClusterRecord = {
+      name,
+      kwok: kwokName(name),
+      version,
+      supportType,
+      readyAt: Date.now() + this.profile().clusterCreateMs,
+      state: 'starting',
+      snapshot: (JSON.parse(res.body.toString()) as Json).cluster,
+      nodegroups: new Map(),
+      addons: new Map(),
+    };
+    this.clusters.set(name, created);
+    void this.startControlPlane(created);
+    return json(200, { cluster: this.clusterView(created) });
   }
 
   private async cluster(
@@ -69,22 +113,22 @@ export class EksEmulator {
     name: string,
     record?: ClusterRecord,
   ): Promise<GatewayResponse> {
-    const res = await forward(call);
-    if (call.method === 'POST' && res.status === 200) {
-      const body = JSON.parse(res.body.toString()) as Json;
-      const created: ClusterRecord = {
-        name,
-        kwok: kwokName(name),
-        readyAt: Date.now() + this.profile().clusterCreateMs,
-        state: 'starting',
-        snapshot: body.cluster,
-        nodegroups: new Map(),
-        addons: new Map(),
-      };
-      this.clusters.set(name, created);
-      void this.startControlPlane(created);
-      return json(200, { cluster: this.clusterView(created) });
+    // DeleteCluster is refused while the cluster is still being made or has node groups, even
+    // ones still DELETING (EKS API reference, DeleteCluster: ResourceInUseException).
+    if (call.method === 'DELETE' && record && record.state !== 'deleting') {
+      if (this.clusterStatus(record) === 'CREATING')
+        return eksError(
+          'ResourceInUseException',
+          `Cannot delete because cluster ${name} currently has an update in progress`,
+          409,
+          name,
+        );
+      if (record.nodegroups.size > 0)
+        return eksError('ResourceInUseException', 'Cluster has nodegroups attached', 409, name, [
+          ...record.nodegroups.keys(),
+        ]);
     }
+    const res = await forward(call);
     if (call.method === 'GET' && res.status === 200 && record) {
       record.snapshot = (JSON.parse(res.body.toString()) as Json).cluster;
       return json(200, { cluster: this.clusterView(record) });
@@ -100,16 +144,26 @@ export class EksEmulator {
     return res;
   }
 
-  private clusterView(record: ClusterRecord): Json {
+  private clusterStatus(record: ClusterRecord): string {
     const active = record.state === 'running' && Date.now() >= record.readyAt;
-    const status = {
+    return {
       starting: 'CREATING',
       running: active ? 'ACTIVE' : 'CREATING',
       failed: 'FAILED',
       deleting: 'DELETING',
     }[record.state];
-    const view: Json = { ...record.snapshot, status };
-    if (active) {
+  }
+
+  private clusterView(record: ClusterRecord): Json {
+    const status = this.clusterStatus(record);
+    const view: Json = {
+      ...record.snapshot,
+      status,
+      version: record.version,
+      platformVersion: clusterVersions().find((v) => v.clusterVersion === record.version)?.defaultPlatformVersion,
+      upgradePolicy: { supportType: record.supportType },
+    };
+    if (status === 'ACTIVE') {
       const { endpoint, caData } = kwokEndpoint(record.kwok);
       view.endpoint = endpoint;
       view.certificateAuthority = { data: caData };
@@ -130,7 +184,7 @@ export class EksEmulator {
         (l) => this.log(`kwokctl ${record.kwok}: ${l}`),
       );
       const kc = kwokKubeConfig(record.kwok);
-      await installEksSystemObjects(kc, (a) => defaultAddonVersion(a, String(record.snapshot.version ?? '')));
+      await installEksSystemObjects(kc, (a) => defaultAddonVersion(a, record.version));
       if ((record.state as ClusterRecord['state']) === 'deleting') return;
       record.state = 'running';
       this.events.running(record.name, kc, record.snapshot.resourcesVpcConfig ?? {});
@@ -166,10 +220,18 @@ export class EksEmulator {
     forward: Forward,
     cluster: ClusterRecord | undefined,
     name?: string,
+    outcome?: string,
   ): Promise<GatewayResponse> {
+    const record = name && cluster ? cluster.nodegroups.get(name) : undefined;
+    // A DELETE_FAILED node group is gone from moto but not from EKS: deleting it again retries.
+    if (call.method === 'DELETE' && record?.state === 'delete_failed') {
+      record.failDelete = outcome === 'DELETE_FAILED';
+      this.startDelete(cluster!, record);
+      return json(200, { nodegroup: this.nodegroupView(record) });
+    }
     const res = await forward(call);
     if (!cluster) return res;
-    const record = name ? cluster.nodegroups.get(name) : undefined;
+    if (call.method === 'GET' && !name && res.status === 200) return this.listNodegroups(cluster, res);
     if (call.method === 'POST' && res.status === 200) {
       const body = (JSON.parse(res.body.toString()) as Json).nodegroup as Json;
       const created: NodegroupRecord = {
@@ -180,7 +242,6 @@ export class EksEmulator {
           instanceType: body.instanceTypes?.[0] ?? 't3.medium',
           desiredSize: body.scalingConfig?.desiredSize ?? 1,
           labels: body.labels ?? {},
-          tags: body.tags ?? {},
         },
         readyAt: Date.now() + this.profile().nodegroupCreateMs,
         state: 'creating',
@@ -191,24 +252,45 @@ export class EksEmulator {
       void this.joinWhenReady(cluster, created);
       return json(200, { nodegroup: this.nodegroupView(created) });
     }
-    if (call.method === 'GET' && name && record && (res.status === 200 || record.state === 'deleting')) {
+    if (call.method === 'GET' && name && record && (res.status === 200 || record.state.startsWith('delet'))) {
       if (res.status === 200) record.snapshot = (JSON.parse(res.body.toString()) as Json).nodegroup;
       return json(200, { nodegroup: this.nodegroupView(record) });
     }
     if (call.method === 'DELETE' && res.status === 200 && record) {
-      record.state = 'deleting';
-      void this.removeWhenDeleted(cluster, record);
+      record.failDelete = outcome === 'DELETE_FAILED';
+      this.startDelete(cluster, record);
       return json(200, { nodegroup: this.nodegroupView(record) });
     }
     return res;
   }
 
+  /** moto forgets a node group at once; EKS lists it until its deletion has finished. */
+  private listNodegroups(cluster: ClusterRecord, res: GatewayResponse): GatewayResponse {
+    const body = JSON.parse(res.body.toString()) as Json;
+    if (body.nextToken) return res;
+    const listed = new Set<string>(body.nodegroups ?? []);
+    for (const [name, r] of cluster.nodegroups) if (r.state.startsWith('delet')) listed.add(name);
+    return json(200, { ...body, nodegroups: [...listed] });
+  }
+
   private nodegroupView(record: NodegroupRecord): Json {
-    const status = { creating: 'CREATING', active: 'ACTIVE', failed: 'CREATE_FAILED', deleting: 'DELETING' }[
-      record.state
-    ];
-    const health = record.error ? { issues: [{ code: 'NodeCreationFailure', message: record.error }] } : { issues: [] };
+    const status = {
+      creating: 'CREATING',
+      active: 'ACTIVE',
+      failed: 'CREATE_FAILED',
+      deleting: 'DELETING',
+      delete_failed: 'DELETE_FAILED',
+    }[record.state];
+    // The issue codes EKS reports (EKS API reference, Issue).
+    const code = record.state === 'delete_failed' ? 'Ec2SecurityGroupDeletionFailure' : 'NodeCreationFailure';
+    const health = record.error ? { issues: [{ code, message: record.error }] } : { issues: [] };
     return { ...record.snapshot, status, health };
+  }
+
+  private startDelete(cluster: ClusterRecord, record: NodegroupRecord): void {
+    record.state = 'deleting';
+    record.error = undefined;
+    void this.removeWhenDeleted(cluster, record);
   }
 
   private async joinWhenReady(cluster: ClusterRecord, record: NodegroupRecord): Promise<void> {
@@ -230,6 +312,14 @@ export class EksEmulator {
   }
 
   private async removeWhenDeleted(cluster: ClusterRecord, record: NodegroupRecord): Promise<void> {
+    if (record.failDelete) {
+      // As when a dependency blocks EKS's cleanup: the nodes and instances stay.
+      await sleep(this.profile().nodegroupDeleteMs);
+      record.state = 'delete_failed';
+      record.error =
+        'We could not delete the remote access security group for your managed node group. Remove any dependencies from the security group.';
+      return;
+    }
     try {
       if (cluster.state === 'running') await removeNodes(kwokKubeConfig(cluster.kwok), record.spec, record.instanceIds);
     } catch (err) {
@@ -244,6 +334,7 @@ export class EksEmulator {
     clusterName: string,
     cluster: ClusterRecord | undefined,
     addonName?: string,
+    outcome?: AddonOutcome,
   ): GatewayResponse {
     const notFound = (what: string): GatewayResponse => {
       const e = awsError('eks', 'ResourceNotFoundException', `${what} not found`, 404);
@@ -257,14 +348,20 @@ export class EksEmulator {
     if (call.method === 'POST') {
       const req = JSON.parse(call.body.toString() || '{}') as Json;
       const name = String(req.addonName ?? '');
-      const clusterVersion = String(cluster.snapshot.version ?? '');
-      const version = req.addonVersion ?? defaultAddonVersion(name, clusterVersion);
-      if (!version)
+      const version = String(req.addonVersion ?? defaultAddonVersion(name, cluster.version) ?? '');
+      if (!supportedAddons.includes(name))
         return awsError(
           'eks',
           'InvalidParameterException',
           `Addon ${name} is not supported; supported: ${supportedAddons.join(', ')}`,
           400,
+        );
+      if (!addonVersionRunsOn(name, version, cluster.version))
+        return eksError(
+          'InvalidParameterException',
+          `Addon version specified is not supported: ${name} ${version} on Kubernetes ${cluster.version}`,
+          400,
+          clusterName,
         );
       if (cluster.addons.has(name))
         return awsError('eks', 'ResourceInUseException', `Addon already exists: ${name}`, 409);
@@ -281,6 +378,7 @@ export class EksEmulator {
         },
         readyAt: now + this.profile().addonCreateMs,
         deleting: false,
+        outcome,
       };
       cluster.addons.set(name, record);
       return json(200, { addon: addonJson(addonView(record, now)) });
@@ -294,23 +392,67 @@ export class EksEmulator {
     return json(200, { addon: addonJson(addonView(record, now)) });
   }
 
+  /** DescribeAddonVersions: every version of each add-on, or those for one Kubernetes version; paginated. */
   private describeAddonVersions(query: URLSearchParams): GatewayResponse {
-    const clusterVersion = query.get('kubernetesVersion') ?? '1.33';
+    const kubernetesVersion = query.get('kubernetesVersion') ?? undefined;
     const names = query.get('addonName') ? [query.get('addonName')!] : supportedAddons;
-    return json(200, {
-      addons: names
-        .filter((n) => supportedAddons.includes(n))
-        .map((n) => ({
-          addonName: n,
-          type: 'networking',
-          owner: 'aws',
-          addonVersions: [
-            {
-              addonVersion: defaultAddonVersion(n, clusterVersion),
-              compatibilities: [{ clusterVersion, defaultVersion: true }],
-            },
-          ],
-        })),
-    });
+    const addons = names.flatMap((n) => addonInfo(n, kubernetesVersion) ?? []).filter((a) => a.addonVersions?.length);
+    return page(addons, query, (items, nextToken) => ({ addons: items, nextToken }));
   }
+
+  /**
+   * DescribeClusterVersions (EKS API reference): the supported versions unless `includeAll`,
+   * narrowed by `clusterVersions`, `versionStatus` (or the deprecated `status`) and `defaultOnly`.
+   */
+  private describeClusterVersions(query: URLSearchParams): GatewayResponse {
+    const wanted = query.getAll('clusterVersions');
+    const status = query.get('versionStatus') ?? query.get('status');
+    const versions = clusterVersions().filter(
+      (v) =>
+        (query.get('includeAll') === 'true' || wanted.length > 0 || status || v.versionStatus !== 'UNSUPPORTED') &&
+        (wanted.length === 0 || wanted.includes(v.clusterVersion!)) &&
+        (!status || v.versionStatus === status || v.status === status) &&
+        (query.get('defaultOnly') !== 'true' || v.defaultVersion),
+    );
+    const seconds = (d?: Date): number | undefined => (d ? d.getTime() / 1000 : undefined);
+    return page(versions, query, (items, nextToken) => ({
+      clusterVersions: items.map((v) => ({
+        ...v,
+        releaseDate: seconds(v.releaseDate),
+        endOfStandardSupportDate: seconds(v.endOfStandardSupportDate),
+        endOfExtendedSupportDate: seconds(v.endOfExtendedSupportDate),
+      })),
+      nextToken,
+    }));
+  }
+}
+
+/** The sandbox's page size when the caller gives no maxResults: small, so one-page readers fail. */
+const defaultPageSize = 2;
+
+/** One page of `items` per EKS's maxResults/nextToken pagination (maxResults 1–100). */
+function page<T>(
+  items: T[],
+  query: URLSearchParams,
+  render: (items: T[], nextToken?: string) => Json,
+): GatewayResponse {
+  const max = Number(query.get('maxResults') ?? defaultPageSize);
+  if (!Number.isInteger(max) || max < 1 || max > 100)
+    return eksError('InvalidParameterException', 'maxResults must be between 1 and 100', 400);
+  const token = query.get('nextToken');
+  const start = token ? Number(Buffer.from(token, 'base64url').toString()) : 0;
+  if (!Number.isInteger(start) || start < 0 || start > items.length)
+    return eksError('InvalidParameterException', 'The nextToken provided is invalid', 400);
+  const end = start + max;
+  const next = end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined;
+  return json(200, render(items.slice(start, end), next));
+}
+
+/** An EKS error with the resource names EKS puts beside the message. */
+function eksError(code: string, message: string, status: number, clusterName?: string, nodegroups?: string[]) {
+  const e = awsError('eks', code, message, status);
+  return {
+    ...e,
+    body: JSON.stringify({ clusterName, nodegroupName: nodegroups?.join(','), message }),
+  };
 }

@@ -144,15 +144,17 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
         );
         return awsError(call.service, fault!.error, fault!.message, faultErrors[fault!.error]);
       };
-      if (fault && !fault.after) return failWith();
+      // An `outcome` fault lets the call succeed and makes the resource fail later.
+      const outcome = fault?.outcome;
+      if (fault && !fault.after && !outcome) return failWith();
       const forward = (c: AwsCall): Promise<GatewayResponse> => forwardToMoto(c, req.headers);
       const answer =
         call.service === 'eks'
-          ? await cloud.eks.handle(call, forward)
+          ? await cloud.eks.handle(call, forward, outcome)
           : call.service === 'cloudformation'
             ? await cloud.cloudformation.handle(call, forward)
             : await forward(call);
-      return fault ? failWith() : answer;
+      return fault && !outcome ? failWith() : answer;
     })()
       .then((out) => res.writeHead(out.status, out.headers).end(out.body))
       .catch((err: Error) => {

@@ -1,6 +1,7 @@
 // What EKS and EC2 do when a managed node group comes up: EC2 instances in the node group's
 // subnets, and a Node for each that joins the cluster with the zone, instance type and pod
 // limit EC2 would give. Also the system workloads EKS puts into every new cluster.
+import { createHash } from 'node:crypto';
 import {
   DescribeImagesCommand,
   DescribeInstanceTypesCommand,
@@ -20,7 +21,6 @@ export interface NodegroupSpec {
   instanceType: string;
   desiredSize: number;
   labels: Record<string, string>;
-  tags: Record<string, string>;
 }
 
 /** Creates an object unless it exists already, so a retried step is harmless. */
@@ -109,6 +109,12 @@ function podCidr(subnetCidr: string, index: number): string {
   return `${toIp(start)}/27`;
 }
 
+/** The Auto Scaling group EKS makes for a node group: `eks-<node group>-<uuid>`; stable per name here. */
+function autoScalingGroupName(nodegroup: string): string {
+  const hex = createHash('sha256').update(nodegroup).digest('hex');
+  return `eks-${nodegroup}-${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** Launches the node group's instances in moto and registers a Node for each; returns the instance ids. */
 export async function joinNodes(kc: KubeConfig, spec: NodegroupSpec): Promise<string[]> {
   const { Subnets = [] } = await moto.ec2.send(new DescribeSubnetsCommand({ SubnetIds: spec.subnets }));
@@ -130,10 +136,12 @@ export async function joinNodes(kc: KubeConfig, spec: NodegroupSpec): Promise<st
   const ids: string[] = [];
   for (let i = 0; i < spec.desiredSize; i++) {
     const subnet = Subnets[i % Subnets.length]!;
+    // Only what EKS and Auto Scaling put on a node group's instances: the node group's own tags
+    // stay on the node group (EKS user guide, "Managed node groups": tagging).
     const tags = {
-      ...spec.tags,
       'eks:cluster-name': spec.cluster,
       'eks:nodegroup-name': spec.name,
+      'aws:autoscaling:groupName': autoScalingGroupName(spec.name),
       [`kubernetes.io/cluster/${spec.cluster}`]: 'owned',
     };
     const { Instances = [] } = await moto.ec2.send(

@@ -100,7 +100,7 @@ export async function deleteNetwork(labId: string): Promise<void> {
 const notFound = (err: Error): true | undefined => (err.name === 'ResourceNotFoundException' ? true : undefined);
 
 /**
- * What sandbox tests of one part need: the lab's network, an EKS cluster (1.24) and a node group of
+ * What sandbox tests of one part need: the lab's network, an EKS cluster (1.36) and a node group of
  * `nodes` t3.medium, made through the gateway as a lab makes them; returns its kubeconfig and network.
  */
 export async function createTestCluster(
@@ -112,7 +112,7 @@ export async function createTestCluster(
   await aws.eks.send(
     new CreateClusterCommand({
       name: labId,
-      version: '1.24',
+      version: '1.36',
       roleArn: network.clusterRoleArn,
       resourcesVpcConfig: { subnetIds: network.subnetIds },
       tags,

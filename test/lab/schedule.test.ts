@@ -37,7 +37,12 @@ function fakeActivities(): LabActivities {
       seenLabIds.push(input.labId);
       const { spec, problems } = validateSpec(input);
       if (!spec) throw new Error(JSON.stringify(problems));
-      return { spec, zones: ['a', 'b', 'c'], limits: { maxEnis: 3, ipv4PerEni: 6 } as never };
+      return {
+        spec,
+        zones: ['a', 'b', 'c'],
+        limits: { maxEnis: 3, ipv4PerEni: 6 } as never,
+        kubernetes: { version: '1.36', status: 'STANDARD_SUPPORT', supportType: 'STANDARD', addons: [] },
+      };
     },
     createNetworkStack: after(labMs, {} as never),
     createCluster: after(stepMs, { name: 'fake', version: '1.31' } as never),

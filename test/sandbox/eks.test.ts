@@ -47,7 +47,7 @@ before(async () => {
   const { cluster } = await aws.eks.send(
     new CreateClusterCommand({
       name: labId,
-      version: '1.24',
+      version: '1.36',
       roleArn: network.clusterRoleArn,
       resourcesVpcConfig: { subnetIds: network.subnetIds },
       tags: { 'netlab.io/lab-id': labId },
@@ -118,7 +118,7 @@ test('3 t3.medium nodes join Ready in 3 zones with 17 allocatable pods, and EKS 
 test('add-ons are created with the versions EKS gives their cluster version', async () => {
   const { addon } = await aws.eks.send(new CreateAddonCommand({ clusterName: labId, addonName: 'vpc-cni' }));
   assert.equal(addon?.status, 'CREATING');
-  assert.equal(addon?.addonVersion, 'v1.12.6-eksbuild.1');
+  assert.equal(addon?.addonVersion, 'v1.20.4-eksbuild.2');
   await eventually('add-on ACTIVE', async () => {
     const { addon: a } = await aws.eks.send(new DescribeAddonCommand({ clusterName: labId, addonName: 'vpc-cni' }));
     return a?.status === 'ACTIVE' ? true : undefined;
