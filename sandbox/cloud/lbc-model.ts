@@ -84,11 +84,14 @@ export const resourceIds = {
       : `${o.namespace}/${o.name}-${o.backendService}:${o.targetPort}`,
 };
 
-/** Stack tags, the resource id, the object's annotation tags and the chart's defaultTags. */
+/**
+ * Stack tags, the resource id, the object's annotation tags and the chart's defaultTags, which win
+ * over the annotation's (docs/deploy/configurations.md: `--default-tags` take highest priority).
+ */
 export function resourceTags(config: ControllerConfig, o: LbObject, resourceId: string): Tags {
   return {
-    ...config.defaultTags,
     ...o.annotationTags,
+    ...config.defaultTags,
     [clusterTagKey]: config.clusterName,
     [`${tagPrefix(o)}/stack`]: `${o.namespace}/${o.name}`,
     [`${tagPrefix(o)}/resource`]: resourceId,

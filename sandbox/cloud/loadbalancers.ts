@@ -25,7 +25,7 @@ import {
 import { ElbStates } from './elb-states.js';
 import type { GatewayResponse } from './http.js';
 import type { LatencyProfile } from './latency.js';
-import { ControllerAws, controllerClients, type ControllerClients } from './lbc-aws.js';
+import { ControllerAws, controllerClients, type ControllerClients, type LbResources } from './lbc-aws.js';
 import { parseControllerArgs, parseTagList, type ControllerConfig, type LbObject } from './lbc-model.js';
 import type { AwsCall } from './protocol.js';
 
@@ -58,6 +58,13 @@ interface ClusterWatch {
   busy: boolean;
   /** The controller's AWS clients, made again when its configuration or service account changes. */
   clients?: { key: string; aws: ControllerClients };
+  /**
+   * What was deployed for each object (by uid), with the object and configuration it was deployed
+   * for: like the controller, which reconciles on changes rather than re-reading AWS every time.
+   */
+  deployed: Map<string, { key: string; backendSg: string; made: LbResources }>;
+  /** The targets the ENI rules were last made for. */
+  ruleTargets?: string;
 }
 
 /** One Service or Ingress with how to patch it: the controller's view of the object. */
@@ -97,6 +104,7 @@ export class LoadBalancerEmulator {
       vpcId: vpcConfig.vpcId,
       subnetIds: vpcConfig.subnetIds ?? [],
       busy: false,
+      deployed: new Map(),
       timer: setInterval(() => {
         if (entry.busy) return;
         entry.busy = true;
@@ -153,13 +161,20 @@ export class LoadBalancerEmulator {
       if (w.meta.deletionTimestamp) {
         // The backend group goes with the last object that holds the controller's finalizer.
         const backendNeeded = active.some((a) => a.meta.finalizers?.includes(a.finalizer));
-        await this.cleanUp(cluster, aws, vpcId, w, backendNeeded);
+        await this.cleanUp(cluster, entry, aws, vpcId, w, backendNeeded);
       } else {
         const backends = await this.deploy(cluster, entry, aws, vpcId, w);
         targets.push(...backends.map((b) => ({ ip: b.ip, port: w.object.targetPort })));
       }
     }
-    if (active.length > 0) await aws.syncTargetRules(vpcId, await aws.ensureBackendSg(vpcId), targets);
+    const ruleTargets = JSON.stringify(targets.map((t) => `${t.ip}:${t.port}`).sort());
+    // Objects gone without the controller (their finalizer removed by hand) are forgotten.
+    for (const uid of entry.deployed.keys()) if (!objects.some((w) => w.object.uid === uid)) entry.deployed.delete(uid);
+    const backendSg = active.map((w) => entry.deployed.get(w.object.uid)?.backendSg).find(Boolean);
+    if (backendSg && active.length > 0 && ruleTargets !== entry.ruleTargets) {
+      await aws.syncTargetRules(vpcId, backendSg, targets);
+      entry.ruleTargets = ruleTargets;
+    }
   }
 
   /** Adds the finalizer before anything is made; then makes or finds everything and follows the endpoints. */
@@ -172,8 +187,14 @@ export class LoadBalancerEmulator {
   ): Promise<Backend[]> {
     const finalizers = w.meta.finalizers ?? [];
     if (!finalizers.includes(w.finalizer)) await w.setFinalizers([...finalizers, w.finalizer]);
-    const backendSg = await aws.ensureBackendSg(vpcId);
-    const made = await aws.ensure(vpcId, entry.subnetIds, backendSg, w.object);
+    const key = JSON.stringify([w.object, entry.clients?.key]);
+    let deployed = entry.deployed.get(w.object.uid);
+    if (deployed?.key !== key) {
+      const backendSg = await aws.ensureBackendSg(vpcId);
+      deployed = { key, backendSg, made: await aws.ensure(vpcId, entry.subnetIds, backendSg, w.object) };
+      entry.deployed.set(w.object.uid, deployed);
+    }
+    const { made } = deployed;
     const backends = await this.readyBackends(entry.kc, w.object.namespace, w.object.backendService);
     await this.syncTargets(aws, made.targetGroup.TargetGroupArn!, backends, w.object.targetPort);
     const hostname = made.loadBalancer.DNSName!.toLowerCase();
@@ -200,6 +221,7 @@ export class LoadBalancerEmulator {
 
   private async cleanUp(
     cluster: string,
+    entry: ClusterWatch,
     aws: ControllerAws,
     vpcId: string,
     w: Watched,
@@ -207,6 +229,8 @@ export class LoadBalancerEmulator {
   ): Promise<void> {
     const finalizers = w.meta.finalizers ?? [];
     if (!finalizers.includes(w.finalizer)) return;
+    entry.deployed.delete(w.object.uid);
+    entry.ruleTargets = undefined;
     const deletedTargetGroup = await aws.delete(vpcId, w.object);
     if (deletedTargetGroup) this.states.targetGroupDeleted(deletedTargetGroup);
     if (w.hostname) this.frontends.delete(w.hostname.toLowerCase());
