@@ -6,12 +6,14 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
+  paginateDescribeNetworkInterfaces,
+  paginateDescribeSecurityGroups,
+  type DescribeSecurityGroupsCommandInput,
   type IpPermission,
+  type NetworkInterface,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import {
@@ -22,12 +24,13 @@ import {
   DeleteListenerCommand,
   DeleteLoadBalancerCommand,
   DeleteTargetGroupCommand,
-  DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
+  paginateDescribeListeners,
+  type Listener,
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -103,9 +106,16 @@ export class ControllerAws {
     return this.config.clusterName;
   }
 
+  /** Every page, as the controller's `DescribeSecurityGroupsAsList` reads them. */
+  private async securityGroups(input: DescribeSecurityGroupsCommandInput): Promise<SecurityGroup[]> {
+    const out: SecurityGroup[] = [];
+    for await (const page of paginateDescribeSecurityGroups({ client: this.aws.ec2 }, input))
+      out.push(...(page.SecurityGroups ?? []));
+    return out;
+  }
+
   private async securityGroup(filters: { Name: string; Values: string[] }[]): Promise<SecurityGroup | undefined> {
-    const { SecurityGroups = [] } = await this.aws.ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters }));
-    return SecurityGroups[0];
+    return (await this.securityGroups({ Filters: filters }))[0];
   }
 
   /** The shared backend group `k8s-traffic-<cluster>-<hash>`, found by its tags as the controller does. */
@@ -215,11 +225,20 @@ export class ControllerAws {
     return { loadBalancer, targetGroup, frontendSg };
   }
 
+  private async listeners(loadBalancerArn: string): Promise<Listener[]> {
+    const out: Listener[] = [];
+    for await (const page of paginateDescribeListeners(
+      { client: this.aws.elbv2 },
+      { LoadBalancerArn: loadBalancerArn },
+    ))
+      out.push(...(page.Listeners ?? []));
+    return out;
+  }
+
   /** Listeners are tagged like everything else (ListenerRulesTagging is on by default since v2.11). */
   private async ensureListener(lbArn: string, tgArn: string, o: LbObject): Promise<void> {
     const tags = tagList(resourceTags(this.config, o, resourceIds.listener(o)));
-    const { Listeners = [] } = await this.aws.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }));
-    const listener = Listeners.find((l) => l.Port === o.listenerPort);
+    const listener = (await this.listeners(lbArn)).find((l) => l.Port === o.listenerPort);
     if (!listener) {
       await this.aws.elbv2.send(
         new CreateListenerCommand({
@@ -256,10 +275,8 @@ export class ControllerAws {
   async delete(vpcId: string | undefined, o: LbObject): Promise<string | undefined> {
     const lb = await this.loadBalancer(o);
     if (lb) {
-      const { Listeners = [] } = await this.aws.elbv2.send(
-        new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }),
-      );
-      for (const l of Listeners) await this.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: l.ListenerArn }));
+      for (const l of await this.listeners(lb.LoadBalancerArn!))
+        await this.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: l.ListenerArn }));
       await this.aws.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
     }
     const tg = await this.targetGroup(o);
@@ -309,14 +326,13 @@ export class ControllerAws {
     const wanted = new Set<string>();
     const ips = [...new Set(targets.map((t) => t.ip))];
     for (let i = 0; i < ips.length; i += 200) {
-      const { NetworkInterfaces = [] } = await this.aws.ec2.send(
-        new DescribeNetworkInterfacesCommand({
-          Filters: [
-            { Name: 'vpc-id', Values: [vpcId] },
-            { Name: 'addresses.private-ip-address', Values: ips.slice(i, i + 200) },
-          ],
-        }),
-      );
+      const NetworkInterfaces: NetworkInterface[] = [];
+      const filters = [
+        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: 'addresses.private-ip-address', Values: ips.slice(i, i + 200) },
+      ];
+      for await (const page of paginateDescribeNetworkInterfaces({ client: this.aws.ec2 }, { Filters: filters }))
+        NetworkInterfaces.push(...(page.NetworkInterfaces ?? []));
       for (const eni of NetworkInterfaces) {
         const groupId = await this.targetGroupOfEni(eni.Groups?.map((g) => g.GroupId!) ?? []);
         if (!groupId) continue;
@@ -324,9 +340,7 @@ export class ControllerAws {
         for (const t of targets) if (onEni.has(t.ip)) wanted.add(`${groupId} ${t.port}`);
       }
     }
-    const { SecurityGroups = [] } = await this.aws.ec2.send(
-      new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
-    );
+    const SecurityGroups = await this.securityGroups({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] });
     const present = new Set<string>();
     for (const sg of SecurityGroups) {
       for (const p of sg.IpPermissions ?? []) {
@@ -358,8 +372,9 @@ export class ControllerAws {
   /** One group on the ENI: that one; several: the one tagged `kubernetes.io/cluster/<cluster>`. */
   private async targetGroupOfEni(groupIds: string[]): Promise<string | undefined> {
     if (groupIds.length <= 1) return groupIds[0];
-    const { SecurityGroups = [] } = await this.aws.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds }));
-    return SecurityGroups.find((g) => g.Tags?.some((t) => t.Key === `kubernetes.io/cluster/${this.cluster}`))?.GroupId;
+    return (await this.securityGroups({ GroupIds: groupIds })).find((g) =>
+      g.Tags?.some((t) => t.Key === `kubernetes.io/cluster/${this.cluster}`),
+    )?.GroupId;
   }
 }
 
