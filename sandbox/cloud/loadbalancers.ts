@@ -157,14 +157,20 @@ export class LoadBalancerEmulator {
     const objects = await this.watchedObjects(entry.kc);
     const active = objects.filter((w) => !w.meta.deletionTimestamp);
     const targets: { ip: string; port: number }[] = [];
+    // Each object is reconciled on its own, as the controller's workers do: one failing stops no other.
     for (const w of objects) {
-      if (w.meta.deletionTimestamp) {
-        // The backend group goes with the last object that holds the controller's finalizer.
-        const backendNeeded = active.some((a) => a.meta.finalizers?.includes(a.finalizer));
-        await this.cleanUp(cluster, entry, aws, vpcId, w, backendNeeded);
-      } else {
-        const backends = await this.deploy(cluster, entry, aws, vpcId, w);
-        targets.push(...backends.map((b) => ({ ip: b.ip, port: w.object.targetPort })));
+      try {
+        if (w.meta.deletionTimestamp) {
+          // The backend group goes with the last object that holds the controller's finalizer.
+          const backendNeeded = active.some((a) => a.meta.finalizers?.includes(a.finalizer));
+          await this.cleanUp(cluster, entry, aws, vpcId, w, backendNeeded);
+        } else {
+          const backends = await this.deploy(cluster, entry, aws, vpcId, w);
+          targets.push(...backends.map((b) => ({ ip: b.ip, port: w.object.targetPort })));
+        }
+      } catch (err) {
+        const e = err as Error;
+        this.log(`${cluster}: ${w.object.kind} ${w.object.namespace}/${w.object.name}: ${e.name}: ${e.message}`);
       }
     }
     const ruleTargets = JSON.stringify(targets.map((t) => `${t.ip}:${t.port}`).sort());
@@ -233,7 +239,8 @@ export class LoadBalancerEmulator {
     entry.ruleTargets = undefined;
     const deletedTargetGroup = await aws.delete(vpcId, w.object);
     if (deletedTargetGroup) this.states.targetGroupDeleted(deletedTargetGroup);
-    if (w.hostname) this.frontends.delete(w.hostname.toLowerCase());
+    for (const [host, f] of this.frontends)
+      if (f.cluster === cluster && f.object === `${w.object.namespace}/${w.object.name}`) this.frontends.delete(host);
     if (!backendNeeded) await aws.releaseBackendSg(vpcId);
     await w.setFinalizers(finalizers.filter((f) => f !== w.finalizer));
     this.log(`${cluster}: ${w.object.kind} for ${w.object.namespace}/${w.object.name} deleted, finalizer removed`);
