@@ -30,6 +30,8 @@ import {
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
   paginateDescribeListeners,
+  paginateDescribeLoadBalancers,
+  paginateDescribeTargetGroups,
   type Listener,
   type LoadBalancer,
   type TargetGroup,
@@ -269,24 +271,51 @@ export class ControllerAws {
   }
 
   /**
-   * Deletes in the controller's order: listeners, load balancer, target group, then its security
-   * group. Returns the deleted target group's ARN, if there was one.
+   * The load balancers and target groups of the object's stack, found by their tags as the
+   * controller finds them (names depend on things that may be gone, like the backend Service).
    */
-  async delete(vpcId: string | undefined, o: LbObject): Promise<string | undefined> {
-    const lb = await this.loadBalancer(o);
-    if (lb) {
-      for (const l of await this.listeners(lb.LoadBalancerArn!))
-        await this.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: l.ListenerArn }));
-      await this.aws.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
+  private async stackArns(o: LbObject): Promise<{ loadBalancers: string[]; targetGroups: string[] }> {
+    const arns: string[] = [];
+    for await (const page of paginateDescribeLoadBalancers({ client: this.aws.elbv2 }, {}))
+      arns.push(...(page.LoadBalancers ?? []).map((l) => l.LoadBalancerArn!));
+    for await (const page of paginateDescribeTargetGroups({ client: this.aws.elbv2 }, {}))
+      arns.push(...(page.TargetGroups ?? []).map((t) => t.TargetGroupArn!));
+    const stack = resourceTags(this.config, o, '');
+    const stackKey = Object.keys(stack).find((k) => k.endsWith('/stack'))!;
+    const mine: string[] = [];
+    for (let i = 0; i < arns.length; i += 20) {
+      const { TagDescriptions = [] } = await this.aws.elbv2.send(
+        new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) }),
+      );
+      for (const d of TagDescriptions) {
+        const tag = (key: string): string | undefined => d.Tags?.find((t) => t.Key === key)?.Value;
+        if (tag(clusterTagKey) === this.cluster && tag(stackKey) === stack[stackKey]) mine.push(d.ResourceArn!);
+      }
     }
-    const tg = await this.targetGroup(o);
-    if (tg) await this.aws.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn }));
+    return {
+      loadBalancers: mine.filter((a) => a.includes(':loadbalancer/')),
+      targetGroups: mine.filter((a) => a.includes(':targetgroup/')),
+    };
+  }
+
+  /**
+   * Deletes in the controller's order: listeners, load balancers, target groups, then the frontend
+   * security group. Returns the deleted target groups' ARNs.
+   */
+  async delete(vpcId: string | undefined, o: LbObject): Promise<string[]> {
+    const { loadBalancers, targetGroups } = await this.stackArns(o);
+    for (const arn of loadBalancers) {
+      for (const l of await this.listeners(arn))
+        await this.aws.elbv2.send(new DeleteListenerCommand({ ListenerArn: l.ListenerArn }));
+      await this.aws.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
+    }
+    for (const arn of targetGroups) await this.aws.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }));
     const sg = await this.securityGroup([
       ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : []),
       { Name: 'group-name', Values: [names.frontendSecurityGroup(this.cluster, o)] },
     ]);
     if (sg) await this.deleteSecurityGroup(sg.GroupId!);
-    return tg?.TargetGroupArn;
+    return targetGroups;
   }
 
   /** Removes the shared rules from the targets' groups, then the backend group itself. */

@@ -237,8 +237,7 @@ export class LoadBalancerEmulator {
     if (!finalizers.includes(w.finalizer)) return;
     entry.deployed.delete(w.object.uid);
     entry.ruleTargets = undefined;
-    const deletedTargetGroup = await aws.delete(vpcId, w.object);
-    if (deletedTargetGroup) this.states.targetGroupDeleted(deletedTargetGroup);
+    for (const arn of await aws.delete(vpcId, w.object)) this.states.targetGroupDeleted(arn);
     for (const [host, f] of this.frontends)
       if (f.cluster === cluster && f.object === `${w.object.namespace}/${w.object.name}`) this.frontends.delete(host);
     if (!backendNeeded) await aws.releaseBackendSg(vpcId);
