@@ -301,6 +301,12 @@ test('an ALB Ingress: its own finalizer and stack tags, targets on the backend S
     (await loadBalancers()).some((l) => l.LoadBalancerArn === lb.LoadBalancerArn),
     false,
   );
+  // Found by its stack tags although the backend Service that named it is gone too.
+  const groups = (await aws.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
+  assert.equal(
+    groups.some((g) => g.TargetGroupArn === TargetGroups[0]!.TargetGroupArn),
+    false,
+  );
 });
 
 test('a load balancer provisions, then is active; targets start initial, then healthy; a deregistered target drains for its delay', async () => {
