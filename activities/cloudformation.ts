@@ -7,13 +7,16 @@ import {
   DeleteStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
+  paginateListStackResources,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LabSpec } from '../lab/spec.js';
 import type { NetworkOutputs } from '../lab/report.js';
+import { clusterName } from './eks.js';
 import { attempt, isNotFound } from './errors.js';
 import { waitFor } from './poll.js';
+import { deleteSecurityGroups, labSecurityGroupsInVpc } from './securitygroups.js';
 import { awsClientOptions, type Target } from './target.js';
 
 export const networkTemplate = readFileSync(new URL('./templates/network.yaml', import.meta.url), 'utf8');
@@ -96,21 +99,49 @@ export async function createNetworkStack(target: Target, spec: LabSpec, zones: s
   };
 }
 
-/** Deletes the stack and waits until it is gone; harmless when it never existed. */
+/** The stack's own security groups: those its delete removes, never to be deleted out of band. */
+async function stackSecurityGroups(cfn: CloudFormationClient, name: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  await attempt('list stack resources', async () => {
+    for await (const page of paginateListStackResources({ client: cfn }, { StackName: name }))
+      for (const r of page.StackResourceSummaries ?? [])
+        if (r.ResourceType === 'AWS::EC2::SecurityGroup' && r.PhysicalResourceId) ids.add(r.PhysicalResourceId);
+  });
+  return ids;
+}
+
+/**
+ * Deletes the stack and waits until it is gone; harmless when it never existed. Security groups
+ * in its VPC that carry the lab's tag or the load balancer controller's tag for the lab's cluster
+ * block the VPC's delete (DELETE_FAILED): they are deleted first, and again before one more try.
+ */
 export async function deleteNetworkStack(target: Target, labId: string): Promise<void> {
   const cfn = new CloudFormationClient(awsClientOptions(target));
   const name = stackName(labId);
   const stack = await attempt('describe stack', () => describe(cfn, name));
   if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return;
-  await attempt('delete stack', () => cfn.send(new DeleteStackCommand({ StackName: name })));
-  await waitFor(
-    `stack ${name} deleted`,
-    async () => {
-      const s = await attempt('describe stack', () => describe(cfn, stack.StackId ?? name));
-      if (s?.StackStatus === 'DELETE_FAILED')
-        throw new Error(`stack ${name} DELETE_FAILED: ${await firstFailure(cfn, name)}`);
-      return !s || s.StackStatus === 'DELETE_COMPLETE' ? true : undefined;
-    },
-    { timeoutMs: 30 * 60_000, intervalMs: 2000 },
-  );
+  const vpcId = stack.Outputs?.find((o) => o.OutputKey === 'VpcId')?.OutputValue;
+  const deleteLeftoverGroups = async (): Promise<void> => {
+    if (!vpcId) return;
+    const own = await stackSecurityGroups(cfn, stack.StackId ?? name);
+    const owner = { labId, cluster: clusterName(labId) };
+    await deleteSecurityGroups(target, await labSecurityGroupsInVpc(target, vpcId, owner, own));
+  };
+  const deleteAndWait = async (): Promise<string | undefined> => {
+    await attempt('delete stack', () => cfn.send(new DeleteStackCommand({ StackName: stack.StackId ?? name })));
+    return waitFor(
+      `stack ${name} deleted`,
+      async () => {
+        const s = await attempt('describe stack', () => describe(cfn, stack.StackId ?? name));
+        if (s?.StackStatus === 'DELETE_FAILED') return `stack ${name} DELETE_FAILED: ${await firstFailure(cfn, name)}`;
+        return !s || s.StackStatus === 'DELETE_COMPLETE' ? '' : undefined;
+      },
+      { timeoutMs: 30 * 60_000, intervalMs: 2000 },
+    );
+  };
+  await deleteLeftoverGroups();
+  if (!(await deleteAndWait())) return;
+  await deleteLeftoverGroups();
+  const failed = await deleteAndWait();
+  if (failed) throw new Error(failed);
 }

@@ -23,7 +23,7 @@ import { clusterKubeConfig, labNamespace } from './kube.js';
 import { findLeftovers } from './leaks.js';
 import { deleteDensityWorkload, podDensity } from './phases/density.js';
 import { deleteDnsTest, dnsTest } from './phases/externaldns.js';
-import { installLbController, uninstallLbController } from './phases/lbcontroller.js';
+import { deleteLbControllerLeftovers, installLbController, uninstallLbController } from './phases/lbcontroller.js';
 import { deleteIngressTest, deleteNlbTest, ingressTest, nlbTest } from './phases/loadbalancers.js';
 import { verifyNetworking } from './phases/networking.js';
 import { waitForNodes } from './phases/nodes.js';
@@ -116,7 +116,10 @@ export function createActivities(baseTarget: Target) {
 
     installLbController: async (spec: LabSpec, network: NetworkOutputs) =>
       installLbController(targetFor(spec), await kube(spec), spec, network),
-    uninstallLbController: (spec: LabSpec) => ifClusterUp(spec, (kc) => uninstallLbController(targetFor(spec), kc)),
+    uninstallLbController: async (spec: LabSpec) => {
+      await ifClusterUp(spec, (kc) => uninstallLbController(targetFor(spec), kc));
+      await deleteLbControllerLeftovers(targetFor(spec), spec.labId);
+    },
     deleteIam: (spec: LabSpec) => deleteIam(targetFor(spec), spec.labId),
 
     nlbTest: async (spec: LabSpec) => nlbTest(targetFor(spec), await kube(spec), spec.labId),

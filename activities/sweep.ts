@@ -13,14 +13,6 @@ import {
   type Filter,
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
-import {
-  DeleteLoadBalancerCommand,
-  DeleteTargetGroupCommand,
-  DescribeLoadBalancersCommand,
-  DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
 import { ListHostedZonesCommand, ListTagsForResourcesCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
@@ -30,11 +22,12 @@ import { connectClient } from './temporal.js';
 import { deleteNetworkStack, labTag } from './cloudformation.js';
 import { labInstances, liveInstances } from './ec2.js';
 import { deleteCluster } from './eks.js';
-import { labLoadBalancers } from './elbv2.js';
+import { elbResourcesWithTags } from './elbv2.js';
 import { attempt, orMissing } from './errors.js';
 import { deleteIam } from './iam.js';
 import { findLeftovers } from './leaks.js';
-import { heartbeat, waitFor } from './poll.js';
+import { heartbeat } from './poll.js';
+import { deleteLbControllerLeftovers } from './phases/lbcontroller.js';
 import { deleteRecords, deleteZone, findZone, ownedRecords } from './route53.js';
 import { awsClientOptions, type Target } from './target.js';
 
@@ -96,18 +89,8 @@ export async function findLabIds(target: Target): Promise<string[]> {
   for (const i of await liveInstances(target, [{ Name: 'tag-key', Values: ['eks:cluster-name'] }]))
     add(labOfVpc.get(i.VpcId!));
 
-  const elb = new ElasticLoadBalancingV2Client(options);
-  const { LoadBalancers = [] } = await attempt('describe load balancers', () =>
-    elb.send(new DescribeLoadBalancersCommand({})),
-  );
-  const arns = LoadBalancers.map((l) => l.LoadBalancerArn!);
-  // DescribeTags takes at most 20 ARNs a call.
-  for (let i = 0; i < arns.length; i += 20) {
-    const { TagDescriptions = [] } = await attempt('describe tags', () =>
-      elb.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) })),
-    );
-    for (const d of TagDescriptions) add(labIdOf(d.Tags));
-  }
+  // Target groups too: one left alone by a failed teardown is still the lab's.
+  for (const r of await elbResourcesWithTags(target)) add(labIdOf(r.tags));
 
   const iam = new IAMClient(options);
   for (let marker: string | undefined, more = true; more;) {
@@ -134,37 +117,6 @@ export async function labResources(target: Target, labId: string, domain?: strin
       out.push({ kind: 'route53-zone', id: zoneId });
   }
   return out;
-}
-
-async function deleteLoadBalancers(target: Target, labId: string): Promise<void> {
-  const elb = new ElasticLoadBalancingV2Client(awsClientOptions(target));
-  const tagged = await labLoadBalancers(target, labId);
-  const groups = new Set(tagged.filter((r) => r.kind === 'target-group').map((r) => r.id));
-  for (const { id } of tagged.filter((r) => r.kind === 'load-balancer')) {
-    const own = await attempt('describe target groups', () =>
-      orMissing(elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: id }))),
-    );
-    for (const tg of own?.TargetGroups ?? []) groups.add(tg.TargetGroupArn!);
-    await attempt('delete load balancer', () =>
-      orMissing(elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: id }))),
-    );
-    // A target group in use by a listener cannot be deleted; wait until the load balancer is gone.
-    await waitFor(
-      `load balancer ${id} deleted`,
-      async () => {
-        const left = await attempt('describe load balancers', () =>
-          orMissing(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [id] }))),
-        );
-        return (left?.LoadBalancers ?? []).length === 0 ? true : undefined;
-      },
-      { timeoutMs: 10 * 60_000, intervalMs: 2000 },
-    );
-  }
-  for (const arn of groups) {
-    await attempt('delete target group', () =>
-      orMissing(elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))),
-    );
-  }
 }
 
 async function deleteDns(target: Target, labId: string, domain?: string): Promise<void> {
@@ -220,7 +172,9 @@ export async function sweepLab(target: Target, labId: string, domain?: string): 
     heartbeat({ waitingFor: `sweep ${labId}: ${name}` });
     await run();
   };
-  await step('load balancers', () => deleteLoadBalancers(target, labId));
+  await step('load balancers and their security groups', async () => {
+    await deleteLbControllerLeftovers(target, labId);
+  });
   await step('DNS records and zones', () => deleteDns(target, labId, domain));
   await step('IAM', () => deleteIam(target, labId));
   await step('node groups and cluster', () => deleteCluster(target, labId));

@@ -1,15 +1,25 @@
 // LAB.md phase 5: the AWS Load Balancer Controller — the OIDC provider, its IRSA role with the
-// controller's IAM policy, and the Helm release whose service account assumes that role.
+// controller's IAM policy, and the Helm release whose service account assumes that role. Its
+// uninstall also deletes whatever the controller left (load balancers, target groups, security
+// groups): a controller removed before its finalizers ran leaves them, billing, on AWS.
 import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { LbControllerResult, NetworkOutputs } from '../../lab/report.js';
 import type { LabSpec } from '../../lab/spec.js';
+import { labTag } from '../cloudformation.js';
 import { clusterName } from '../eks.js';
+import { deleteLabLoadBalancers } from '../elbv2.js';
 import { helmUninstall, helmUpgradeInstall } from '../helm.js';
 import { ensureIrsaRole, ensureOidcProvider } from '../iam.js';
 import { waitFor } from '../poll.js';
+import { controllerSecurityGroups, deleteSecurityGroups } from '../securitygroups.js';
 import type { Target } from '../target.js';
 
 export const lbcRelease = { name: 'aws-load-balancer-controller', namespace: 'kube-system' };
+/**
+ * The eks-charts chart version installed, pinned: controller v2.17.1, whose IAM policy the lab
+ * uses. The sandbox's stand-in chart carries the same version.
+ */
+export const lbcChartVersion = '1.17.1';
 
 export async function installLbController(
   target: Target,
@@ -22,8 +32,11 @@ export async function installLbController(
   const release = await helmUpgradeInstall(target, kc, {
     ...lbcRelease,
     chart: spec.lbControllerChart,
+    version: lbcChartVersion,
     values: {
       clusterName: clusterName(spec.labId),
+      // On everything the controller makes, so the leak check and the sweeper find it by the lab's id.
+      defaultTags: { [labTag]: spec.labId },
       region: target.region,
       vpcId: network.vpcId,
       serviceAccount: { create: true, name: lbcRelease.name, annotations: { 'eks.amazonaws.com/role-arn': roleArn } },
@@ -51,4 +64,16 @@ export async function installLbController(
 
 export async function uninstallLbController(target: Target, kc: KubeConfig): Promise<void> {
   await helmUninstall(target, kc, lbcRelease.name, lbcRelease.namespace);
+}
+
+/**
+ * After the controller is gone (or its cluster is): the load balancers, target groups and security
+ * groups (the shared backend `k8s-traffic-<cluster>-…` too) it left, tagged with the lab's id or
+ * `elbv2.k8s.aws/cluster=<cluster>`. Returns what it deleted.
+ */
+export async function deleteLbControllerLeftovers(target: Target, labId: string): Promise<string[]> {
+  const cluster = clusterName(labId);
+  const loadBalancers = await deleteLabLoadBalancers(target, labId, cluster);
+  const groups = await deleteSecurityGroups(target, await controllerSecurityGroups(target, cluster));
+  return [...loadBalancers, ...groups];
 }

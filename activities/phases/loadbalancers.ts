@@ -1,11 +1,18 @@
 // LAB.md phases 6 and 7: a Service behind an NLB and the 2048 game behind an ALB Ingress, both
 // with ip targets made by the AWS Load Balancer Controller. Each scale step checks that the
 // targets are exactly the ready pods' IPs; requests through the NLB show how they spread.
-import { CoreV1Api, NetworkingV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  KubernetesObjectApi,
+  NetworkingV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import type { IngressResult, LoadBalancerCheck, NlbResult } from '../../lab/report.js';
 import { resolveA } from '../dns.js';
 import { loadBalancerByHostname, targetIps } from '../elbv2.js';
-import { attempt } from '../errors.js';
+import { attempt, classify } from '../errors.js';
 import { applyObjects, deleteObjects } from '../kube-apply.js';
 import {
   deploymentObject,
@@ -200,50 +207,51 @@ export async function ingressTest(target: Target, kc: KubeConfig, labId: string)
   return { address, httpStatus: answer.status, checks };
 }
 
-/** Deletes the objects and waits until the controller has removed their load balancer. */
-async function deleteAndWaitForLoadBalancer(
-  target: Target,
+/**
+ * Deletes the objects and waits until the load-balanced one (the Service or Ingress) is gone from
+ * the API server. Its finalizer goes only after the controller has deleted the load balancer,
+ * target groups and security groups, so whether it ever had a hostname does not matter: a
+ * controller uninstalled before then would leave them all behind.
+ */
+async function deleteAndWaitUntilGone(
   kc: KubeConfig,
   objects: KubernetesObject[],
-  hostname?: string,
+  balanced: KubernetesObject,
 ): Promise<void> {
   await deleteObjects(
     kc,
     objects.filter((o) => o.kind !== 'Namespace'),
   );
-  if (!hostname) return;
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  const what = `${balanced.kind} ${balanced.metadata?.namespace}/${balanced.metadata?.name}`;
   await waitFor(
-    `load balancer ${hostname} deleted`,
-    async () => ((await loadBalancerByHostname(target, hostname)) ? undefined : true),
-    {
-      timeoutMs: 15 * 60_000,
-      intervalMs: 2000,
+    `${what} deleted by the load balancer controller`,
+    async () => {
+      try {
+        await client.read(balanced as KubernetesObject & { metadata: { name: string } });
+        return undefined;
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 404) return true;
+        classify(err, `read ${what}`);
+      }
     },
+    { timeoutMs: 20 * 60_000, intervalMs: 2000 },
   );
 }
 
-async function currentHostname(
-  read: () => Promise<{ status?: { loadBalancer?: { ingress?: { hostname?: string }[] } } }>,
-): Promise<string | undefined> {
-  try {
-    return (await read()).status?.loadBalancer?.ingress?.[0]?.hostname;
-  } catch {
-    return undefined; // the object is already gone
-  }
+const loadBalanced = (objects: KubernetesObject[]): KubernetesObject =>
+  objects.find(
+    (o) =>
+      o.kind === 'Ingress' ||
+      (o.kind === 'Service' && (o as { spec?: { type?: string } }).spec?.type === 'LoadBalancer'),
+  )!;
+
+export async function deleteNlbTest(_target: Target, kc: KubeConfig, labId: string): Promise<void> {
+  const objects = nlbObjects(labId, 0);
+  await deleteAndWaitUntilGone(kc, objects, loadBalanced(objects));
 }
 
-export async function deleteNlbTest(target: Target, kc: KubeConfig, labId: string): Promise<void> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const hostname = await currentHostname(() =>
-    core.readNamespacedService({ name: echo.service, namespace: labNamespace }),
-  );
-  await deleteAndWaitForLoadBalancer(target, kc, nlbObjects(labId, 0), hostname);
-}
-
-export async function deleteIngressTest(target: Target, kc: KubeConfig, labId: string): Promise<void> {
-  const net = kc.makeApiClient(NetworkingV1Api);
-  const hostname = await currentHostname(() =>
-    net.readNamespacedIngress({ name: game.ingress, namespace: labNamespace }),
-  );
-  await deleteAndWaitForLoadBalancer(target, kc, ingressObjects(labId, 0), hostname);
+export async function deleteIngressTest(_target: Target, kc: KubeConfig, labId: string): Promise<void> {
+  const objects = ingressObjects(labId, 0);
+  await deleteAndWaitUntilGone(kc, objects, loadBalanced(objects));
 }

@@ -153,7 +153,9 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
           ? await cloud.eks.handle(call, forward, outcome)
           : call.service === 'cloudformation'
             ? await cloud.cloudformation.handle(call, forward)
-            : await forward(call);
+            : call.service === 'elasticloadbalancing'
+              ? await cloud.loadBalancers.handle(call, forward)
+              : await forward(call);
       return fault && !outcome ? failWith() : answer;
     })()
       .then((out) => res.writeHead(out.status, out.headers).end(out.body))

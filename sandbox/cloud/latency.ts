@@ -12,6 +12,8 @@ export const latencyProfileSchema = z.object({
   nodegroupDeleteMs: z.number().nonnegative(),
   addonCreateMs: z.number().nonnegative(),
   loadBalancerProvisionMs: z.number().nonnegative(),
+  /** How long a registered target stays `initial` (its first health checks). */
+  targetInitialMs: z.number().nonnegative(),
   dnsPropagationMs: z.number().nonnegative(),
 });
 export type LatencyProfile = z.infer<typeof latencyProfileSchema>;
@@ -26,6 +28,7 @@ export const latencyProfiles: Record<'fast' | 'realistic', LatencyProfile> = {
     nodegroupDeleteMs: 500,
     addonCreateMs: 500,
     loadBalancerProvisionMs: 500,
+    targetInitialMs: 500,
     dnsPropagationMs: 2_000,
   },
   realistic: {
@@ -37,6 +40,7 @@ export const latencyProfiles: Record<'fast' | 'realistic', LatencyProfile> = {
     nodegroupDeleteMs: 20_000,
     addonCreateMs: 10_000,
     loadBalancerProvisionMs: 15_000,
+    targetInitialMs: 10_000,
     dnsPropagationMs: 30_000,
   },
 };

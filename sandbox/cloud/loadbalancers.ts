@@ -1,21 +1,16 @@
-// What the AWS Load Balancer Controller and the ELB data plane do, emulated: for each NLB-class
-// Service and ALB-class Ingress in a cluster that has the controller installed, a load balancer,
-// target group and listener in moto whose ip targets follow the ready endpoints; the address in
-// the object's status; and a loopback HTTP front that answers for the load balancer's hostname
-// from one ready backend pod after another.
+// What the AWS Load Balancer Controller and the ELB data plane do, emulated after the controller
+// version the lab installs (lbc-model.ts): for each NLB-class Service and `alb` Ingress in a
+// cluster whose controller Deployment is available, it first adds its finalizer, then makes the
+// shared backend and a frontend security group, the load balancer, an ip target group and a
+// tagged listener, keeps the targets equal to the ready endpoints (admitting the backend group on
+// the targets' ENIs' groups), and publishes the hostname. A deleted object's resources go in the
+// controller's order before its finalizer does; without a running controller nothing happens, so
+// the object stays, as on EKS. A loopback HTTP front answers for every load balancer's hostname.
 import { createServer, type Server } from 'node:http';
 import {
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  DeleteLoadBalancerCommand,
-  DeleteTargetGroupCommand,
   DeregisterTargetsCommand,
-  DescribeLoadBalancersCommand,
-  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
-  type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   AppsV1Api,
@@ -23,10 +18,16 @@ import {
   DiscoveryV1Api,
   NetworkingV1Api,
   type KubeConfig,
+  type V1Ingress,
   type V1ObjectMeta,
+  type V1Service,
 } from '@kubernetes/client-node';
-import { moto } from './aws.js';
+import { ElbStates } from './elb-states.js';
+import type { GatewayResponse } from './http.js';
 import type { LatencyProfile } from './latency.js';
+import { ControllerAws, controllerClients, type ControllerClients, type LbResources } from './lbc-aws.js';
+import { parseControllerArgs, parseTagList, type ControllerConfig, type LbObject } from './lbc-model.js';
+import type { AwsCall } from './protocol.js';
 
 export const nlbClass = 'service.k8s.aws/nlb';
 const serviceFinalizer = 'service.k8s.aws/resources';
@@ -55,39 +56,46 @@ interface ClusterWatch {
   subnetIds: string[];
   timer: NodeJS.Timeout;
   busy: boolean;
+  /** The controller's AWS clients, made again when its configuration or service account changes. */
+  clients?: { key: string; aws: ControllerClients };
+  /**
+   * What was deployed for each object (by uid), with the object and configuration it was deployed
+   * for: like the controller, which reconciles on changes rather than re-reading AWS every time.
+   */
+  deployed: Map<string, { key: string; backendSg: string; made: LbResources }>;
+  /** The targets the ENI rules were last made for. */
+  ruleTargets?: string;
 }
 
-/** A load balancer's name: at most 32 characters, unique per object, stable across retries. */
-function lbName(cluster: string, namespace: string, name: string): string {
-  let h = 0;
-  for (const c of `${cluster}/${namespace}/${name}`) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  // ELB names allow letters, digits and single dashes, as the controller's k8s-<ns>-<name>-<hash>.
-  const part = (s: string): string =>
-    s
-      .slice(0, 8)
-      .replace(/[^a-zA-Z0-9]+/g, '-')
-      .replace(/^-|-$/g, '');
-  return `k8s-${part(namespace)}-${part(name)}-${h.toString(16).padStart(8, '0')}`;
+/** One Service or Ingress with how to patch it: the controller's view of the object. */
+interface Watched {
+  object: LbObject;
+  meta: V1ObjectMeta;
+  finalizer: string;
+  hostname?: string;
+  setFinalizers: (finalizers: string[]) => Promise<unknown>;
+  setHostname: (hostname: string) => Promise<unknown>;
 }
 
-/** `key1=v1,key2=v2` as the controller's tag annotations spell them. */
-function parseTags(value: string | undefined): { Key: string; Value: string }[] {
-  if (!value) return [];
-  return value.split(',').map((kv) => {
-    const [Key, ...rest] = kv.split('=');
-    return { Key: Key!.trim(), Value: rest.join('=').trim() };
-  });
-}
+const jsonPatch = (path: string, value: unknown) => [{ op: 'add', path, value }];
 
 export class LoadBalancerEmulator {
   private readonly clusters = new Map<string, ClusterWatch>();
   /** Load balancer hostname (lower case) → what answers for it. */
   readonly frontends = new Map<string, Frontend>();
+  readonly states: ElbStates;
 
   constructor(
-    private readonly profile: () => LatencyProfile,
+    profile: () => LatencyProfile,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.states = new ElbStates(profile);
+  }
+
+  /** The gateway's ELBv2 calls: states that change with time. */
+  handle(call: AwsCall, forward: (call: AwsCall) => Promise<GatewayResponse>): Promise<GatewayResponse> {
+    return this.states.handle(call, forward);
+  }
 
   watch(cluster: string, kc: KubeConfig, vpcConfig: { subnetIds?: string[]; vpcId?: string }): void {
     this.unwatch(cluster);
@@ -96,18 +104,19 @@ export class LoadBalancerEmulator {
       vpcId: vpcConfig.vpcId,
       subnetIds: vpcConfig.subnetIds ?? [],
       busy: false,
+      deployed: new Map(),
       timer: setInterval(() => {
         if (entry.busy) return;
         entry.busy = true;
         this.reconcile(cluster, entry)
-          .catch((err: Error) => this.log(`load balancers of ${cluster}: ${err.message}`))
+          .catch((err: Error) => this.log(`load balancers of ${cluster}: ${err.name}: ${err.message}`))
           .finally(() => (entry.busy = false));
       }, 500),
     };
     this.clusters.set(cluster, entry);
   }
 
-  /** Stops acting for a cluster. Its load balancers stay in moto: on AWS too they outlive a deleted cluster. */
+  /** Stops acting for a cluster. Its load balancers stay in AWS: on AWS too they outlive a deleted cluster. */
   unwatch(cluster: string): void {
     const entry = this.clusters.get(cluster);
     if (entry) clearInterval(entry.timer);
@@ -119,189 +128,198 @@ export class LoadBalancerEmulator {
     for (const name of [...this.clusters.keys()]) this.unwatch(name);
   }
 
-  private async controllerInstalled(kc: KubeConfig): Promise<boolean> {
+  /** The available controller's configuration (its flags) and service account, or undefined. */
+  private async controller(
+    kc: KubeConfig,
+  ): Promise<{ config: ControllerConfig; serviceAccount: { namespace: string; name: string } } | undefined> {
     const deployments = await kc
       .makeApiClient(AppsV1Api)
       .listDeploymentForAllNamespaces({ labelSelector: 'app.kubernetes.io/name=aws-load-balancer-controller' });
-    return deployments.items.some((d) => (d.status?.availableReplicas ?? 0) > 0);
+    const running = deployments.items.find((d) => (d.status?.availableReplicas ?? 0) > 0);
+    const pod = running?.spec?.template.spec;
+    const config = parseControllerArgs(pod?.containers[0]?.args ?? []);
+    if (!running || !config) return undefined;
+    return {
+      config,
+      serviceAccount: { namespace: running.metadata!.namespace!, name: pod?.serviceAccountName ?? 'default' },
+    };
   }
 
   private async reconcile(cluster: string, entry: ClusterWatch): Promise<void> {
-    const { kc } = entry;
-    const core = kc.makeApiClient(CoreV1Api);
-    const net = kc.makeApiClient(NetworkingV1Api);
-    if (!(await this.controllerInstalled(kc))) return;
-    const services = (await core.listServiceForAllNamespaces()).items.filter(
-      (s) => s.spec?.type === 'LoadBalancer' && s.spec.loadBalancerClass === nlbClass,
-    );
-    for (const svc of services) {
-      const meta = svc.metadata!;
-      const port = svc.spec?.ports?.[0];
-      await this.reconcileObject(cluster, entry, {
-        kind: 'nlb',
-        meta,
-        finalizer: serviceFinalizer,
-        tags: parseTags(meta.annotations?.[tagsAnnotation]),
-        scheme: meta.annotations?.['service.beta.kubernetes.io/aws-load-balancer-scheme'] ?? 'internal',
-        port: port?.port ?? 80,
-        backendService: meta.name!,
-        backendPort: typeof port?.targetPort === 'number' ? port.targetPort : (port?.port ?? 80),
-        setFinalizers: (finalizers) =>
-          core.patchNamespacedService({
-            name: meta.name!,
-            namespace: meta.namespace!,
-            body: [{ op: 'replace', path: '/metadata/finalizers', value: finalizers }],
-          }),
-        setHostname: (hostname) =>
-          core.patchNamespacedServiceStatus({
-            name: meta.name!,
-            namespace: meta.namespace!,
-            body: [{ op: 'replace', path: '/status/loadBalancer', value: { ingress: [{ hostname }] } }],
-          }),
-        currentHostname: svc.status?.loadBalancer?.ingress?.[0]?.hostname,
-      });
+    const controller = await this.controller(entry.kc);
+    if (!controller) return;
+    const { config, serviceAccount } = controller;
+    const vpcId = config.vpcId ?? entry.vpcId;
+    if (!vpcId) return;
+    const key = JSON.stringify(controller);
+    if (entry.clients?.key !== key) entry.clients = { key, aws: controllerClients({ cluster, ...serviceAccount }) };
+    const aws = new ControllerAws(entry.clients.aws, config, this.log);
+    const objects = await this.watchedObjects(entry.kc);
+    const active = objects.filter((w) => !w.meta.deletionTimestamp);
+    const targets: { ip: string; port: number }[] = [];
+    // Each object is reconciled on its own, as the controller's workers do: one failing stops no other.
+    for (const w of objects) {
+      try {
+        if (w.meta.deletionTimestamp) {
+          // The backend group goes with the last object that holds the controller's finalizer.
+          const backendNeeded = active.some((a) => a.meta.finalizers?.includes(a.finalizer));
+          await this.cleanUp(cluster, entry, aws, vpcId, w, backendNeeded);
+        } else {
+          const backends = await this.deploy(cluster, entry, aws, vpcId, w);
+          targets.push(...backends.map((b) => ({ ip: b.ip, port: w.object.targetPort })));
+        }
+      } catch (err) {
+        const e = err as Error;
+        this.log(`${cluster}: ${w.object.kind} ${w.object.namespace}/${w.object.name}: ${e.name}: ${e.message}`);
+      }
     }
-    const ingresses = (await net.listIngressForAllNamespaces()).items.filter(
-      (i) => i.spec?.ingressClassName === 'alb' || i.metadata?.annotations?.['kubernetes.io/ingress.class'] === 'alb',
-    );
-    for (const ing of ingresses) {
-      const meta = ing.metadata!;
-      const backend = ing.spec?.rules?.[0]?.http?.paths?.[0]?.backend?.service ?? ing.spec?.defaultBackend?.service;
-      await this.reconcileObject(cluster, entry, {
-        kind: 'alb',
-        meta,
-        finalizer: ingressFinalizer,
-        tags: parseTags(meta.annotations?.[albTagsAnnotation]),
-        scheme: meta.annotations?.['alb.ingress.kubernetes.io/scheme'] ?? 'internal',
-        port: 80,
-        backendService: backend?.name ?? '',
-        backendPort: backend?.port?.number ?? 80,
-        setFinalizers: (finalizers) =>
-          net.patchNamespacedIngress({
-            name: meta.name!,
-            namespace: meta.namespace!,
-            body: [{ op: 'replace', path: '/metadata/finalizers', value: finalizers }],
-          }),
-        setHostname: (hostname) =>
-          net.patchNamespacedIngressStatus({
-            name: meta.name!,
-            namespace: meta.namespace!,
-            body: [{ op: 'replace', path: '/status/loadBalancer', value: { ingress: [{ hostname }] } }],
-          }),
-        currentHostname: ing.status?.loadBalancer?.ingress?.[0]?.hostname,
-      });
+    const ruleTargets = JSON.stringify(targets.map((t) => `${t.ip}:${t.port}`).sort());
+    // Objects gone without the controller (their finalizer removed by hand) are forgotten.
+    for (const uid of entry.deployed.keys()) if (!objects.some((w) => w.object.uid === uid)) entry.deployed.delete(uid);
+    const backendSg = active.map((w) => entry.deployed.get(w.object.uid)?.backendSg).find(Boolean);
+    if (backendSg && active.length > 0 && ruleTargets !== entry.ruleTargets) {
+      await aws.syncTargetRules(vpcId, backendSg, targets);
+      entry.ruleTargets = ruleTargets;
     }
   }
 
-  private async reconcileObject(
+  /** Adds the finalizer before anything is made; then makes or finds everything and follows the endpoints. */
+  private async deploy(
     cluster: string,
     entry: ClusterWatch,
-    o: {
-      kind: 'nlb' | 'alb';
-      meta: V1ObjectMeta;
-      finalizer: string;
-      tags: { Key: string; Value: string }[];
-      scheme: string;
-      port: number;
-      backendService: string;
-      backendPort: number;
-      setFinalizers: (f: string[]) => Promise<unknown>;
-      setHostname: (h: string) => Promise<unknown>;
-      currentHostname?: string;
-    },
-  ): Promise<void> {
-    const namespace = o.meta.namespace!;
-    const name = lbName(cluster, namespace, o.meta.name!);
-    const finalizers = o.meta.finalizers ?? [];
-    if (o.meta.deletionTimestamp) {
-      await this.deleteLoadBalancer(name);
-      if (o.currentHostname) this.frontends.delete(o.currentHostname.toLowerCase());
-      if (finalizers.includes(o.finalizer)) await o.setFinalizers(finalizers.filter((f) => f !== o.finalizer));
-      this.log(`${cluster}: ${o.kind} ${name} for ${namespace}/${o.meta.name} deleted`);
-      return;
+    aws: ControllerAws,
+    vpcId: string,
+    w: Watched,
+  ): Promise<Backend[]> {
+    const finalizers = w.meta.finalizers ?? [];
+    if (!finalizers.includes(w.finalizer)) await w.setFinalizers([...finalizers, w.finalizer]);
+    const key = JSON.stringify([w.object, entry.clients?.key]);
+    let deployed = entry.deployed.get(w.object.uid);
+    if (deployed?.key !== key) {
+      const backendSg = await aws.ensureBackendSg(vpcId);
+      deployed = { key, backendSg, made: await aws.ensure(vpcId, entry.subnetIds, backendSg, w.object) };
+      entry.deployed.set(w.object.uid, deployed);
     }
-    if (!finalizers.includes(o.finalizer)) await o.setFinalizers([...finalizers, o.finalizer]);
-    const lb = await this.ensureLoadBalancer(entry, name, o);
-    const backends = await this.readyBackends(entry.kc, namespace, o.backendService);
-    await this.syncTargets(lb.targetGroupArn, backends, o.backendPort);
-    const hostname = lb.dnsName.toLowerCase();
+    const { made } = deployed;
+    const backends = await this.readyBackends(entry.kc, w.object.namespace, w.object.backendService);
+    await this.syncTargets(aws, made.targetGroup.TargetGroupArn!, backends, w.object.targetPort);
+    const hostname = made.loadBalancer.DNSName!.toLowerCase();
     const existing = this.frontends.get(hostname);
     if (existing) existing.backends = backends;
     else
       this.frontends.set(hostname, {
-        kind: o.kind,
+        kind: w.object.kind,
         cluster,
-        object: `${namespace}/${o.meta.name}`,
+        object: `${w.object.namespace}/${w.object.name}`,
         backends,
         next: 0,
         served: new Map(),
       });
-    if (!o.currentHostname && Date.now() - lb.createdAt >= this.profile().loadBalancerProvisionMs) {
-      await o.setHostname(lb.dnsName);
-      this.log(`${cluster}: ${o.kind} ${name} active for ${namespace}/${o.meta.name} at ${lb.dnsName}`);
+    // As the controller: the status carries the DNS name once the model is deployed, while the load balancer still provisions.
+    if (w.hostname !== made.loadBalancer.DNSName) {
+      await w.setHostname(made.loadBalancer.DNSName!);
+      this.log(
+        `${cluster}: ${w.object.kind} ${made.loadBalancer.LoadBalancerName} for ${w.object.namespace}/${w.object.name} at ${made.loadBalancer.DNSName}`,
+      );
     }
+    return backends;
   }
 
-  private async ensureLoadBalancer(
+  private async cleanUp(
+    cluster: string,
     entry: ClusterWatch,
-    name: string,
-    o: {
-      kind: 'nlb' | 'alb';
-      tags: { Key: string; Value: string }[];
-      scheme: string;
-      port: number;
-      meta: V1ObjectMeta;
-    },
-  ): Promise<{ dnsName: string; targetGroupArn: string; createdAt: number }> {
-    const found = await moto.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] })).catch(() => undefined);
-    let lb = found?.LoadBalancers?.[0];
-    const tags = [
-      ...o.tags,
-      { Key: 'elbv2.k8s.aws/cluster', Value: [...this.clusters.entries()].find(([, e]) => e === entry)?.[0] ?? '' },
-      {
-        Key: o.kind === 'nlb' ? 'service.k8s.aws/stack' : 'ingress.k8s.aws/stack',
-        Value: `${o.meta.namespace}/${o.meta.name}`,
-      },
-    ];
-    if (!lb) {
-      const created = await moto.elbv2.send(
-        new CreateLoadBalancerCommand({
-          Name: name,
-          Type: o.kind === 'nlb' ? 'network' : 'application',
-          Scheme: o.scheme === 'internet-facing' ? 'internet-facing' : 'internal',
-          Subnets: entry.subnetIds,
-          Tags: tags,
-        }),
-      );
-      lb = created.LoadBalancers![0]!;
-    }
-    let tg = await this.targetGroup(name);
-    if (!tg) {
-      tg = (
-        await moto.elbv2.send(
-          new CreateTargetGroupCommand({
-            Name: name,
-            Protocol: o.kind === 'nlb' ? 'TCP' : 'HTTP',
-            Port: o.port,
-            TargetType: 'ip',
-            VpcId: lb.VpcId ?? entry.vpcId,
-            Tags: tags,
-          }),
-        )
-      ).TargetGroups![0]!;
-      await moto.elbv2.send(
-        new CreateListenerCommand({
-          LoadBalancerArn: lb.LoadBalancerArn,
-          Protocol: o.kind === 'nlb' ? 'TCP' : 'HTTP',
-          Port: o.port,
-          DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }],
-        }),
-      );
-    }
+    aws: ControllerAws,
+    vpcId: string,
+    w: Watched,
+    backendNeeded: boolean,
+  ): Promise<void> {
+    const finalizers = w.meta.finalizers ?? [];
+    if (!finalizers.includes(w.finalizer)) return;
+    entry.deployed.delete(w.object.uid);
+    entry.ruleTargets = undefined;
+    for (const arn of await aws.delete(vpcId, w.object)) this.states.targetGroupDeleted(arn);
+    for (const [host, f] of this.frontends)
+      if (f.cluster === cluster && f.object === `${w.object.namespace}/${w.object.name}`) this.frontends.delete(host);
+    if (!backendNeeded) await aws.releaseBackendSg(vpcId);
+    await w.setFinalizers(finalizers.filter((f) => f !== w.finalizer));
+    this.log(`${cluster}: ${w.object.kind} for ${w.object.namespace}/${w.object.name} deleted, finalizer removed`);
+  }
+
+  private async watchedObjects(kc: KubeConfig): Promise<Watched[]> {
+    const core = kc.makeApiClient(CoreV1Api);
+    const net = kc.makeApiClient(NetworkingV1Api);
+    const services = (await core.listServiceForAllNamespaces()).items.filter(
+      (s) => s.spec?.type === 'LoadBalancer' && s.spec.loadBalancerClass === nlbClass,
+    );
+    const ingresses = (await net.listIngressForAllNamespaces()).items.filter(
+      (i) => i.spec?.ingressClassName === 'alb' || i.metadata?.annotations?.['kubernetes.io/ingress.class'] === 'alb',
+    );
+    const out: Watched[] = services.map((svc) => this.watchedService(core, svc));
+    for (const ing of ingresses) out.push(await this.watchedIngress(core, net, ing));
+    return out;
+  }
+
+  private watchedService(core: CoreV1Api, svc: V1Service): Watched {
+    const meta = svc.metadata!;
+    const port = svc.spec?.ports?.[0];
+    const ref = { name: meta.name!, namespace: meta.namespace! };
     return {
-      dnsName: lb.DNSName!,
-      targetGroupArn: tg.TargetGroupArn!,
-      createdAt: lb.CreatedTime?.getTime() ?? Date.now(),
+      meta,
+      finalizer: serviceFinalizer,
+      hostname: svc.status?.loadBalancer?.ingress?.[0]?.hostname,
+      object: {
+        kind: 'nlb',
+        namespace: meta.namespace!,
+        name: meta.name!,
+        uid: meta.uid ?? '',
+        scheme: scheme(meta.annotations?.['service.beta.kubernetes.io/aws-load-balancer-scheme']),
+        listenerPort: port?.port ?? 80,
+        backendService: meta.name!,
+        targetPort: typeof port?.targetPort === 'number' ? port.targetPort : (port?.port ?? 80),
+        annotationTags: parseTagList(meta.annotations?.[tagsAnnotation]),
+      },
+      setFinalizers: (finalizers) =>
+        core.patchNamespacedService({ ...ref, body: jsonPatch('/metadata/finalizers', finalizers) }),
+      setHostname: (hostname) =>
+        core.patchNamespacedServiceStatus({
+          ...ref,
+          body: jsonPatch('/status/loadBalancer', { ingress: [{ hostname }] }),
+        }),
+    };
+  }
+
+  private async watchedIngress(core: CoreV1Api, net: NetworkingV1Api, ing: V1Ingress): Promise<Watched> {
+    const meta = ing.metadata!;
+    const ref = { name: meta.name!, namespace: meta.namespace! };
+    const backend = ing.spec?.rules?.[0]?.http?.paths?.[0]?.backend?.service ?? ing.spec?.defaultBackend?.service;
+    const servicePort = backend?.port?.number ?? 80;
+    // ip targets are the pods: the backend Service's targetPort, not its port.
+    const svc = backend?.name
+      ? await core.readNamespacedService({ name: backend.name, namespace: meta.namespace! }).catch(() => undefined)
+      : undefined;
+    const targetPort = svc?.spec?.ports?.find((p) => p.port === servicePort)?.targetPort;
+    return {
+      meta,
+      finalizer: ingressFinalizer,
+      hostname: ing.status?.loadBalancer?.ingress?.[0]?.hostname,
+      object: {
+        kind: 'alb',
+        namespace: meta.namespace!,
+        name: meta.name!,
+        uid: meta.uid ?? '',
+        scheme: scheme(meta.annotations?.['alb.ingress.kubernetes.io/scheme']),
+        listenerPort: 80,
+        backendService: backend?.name ?? '',
+        targetPort: typeof targetPort === 'number' ? targetPort : servicePort,
+        annotationTags: parseTagList(meta.annotations?.[albTagsAnnotation]),
+      },
+      setFinalizers: (finalizers) =>
+        net.patchNamespacedIngress({ ...ref, body: jsonPatch('/metadata/finalizers', finalizers) }),
+      setHostname: (hostname) =>
+        net.patchNamespacedIngressStatus({
+          ...ref,
+          body: jsonPatch('/status/loadBalancer', { ingress: [{ hostname }] }),
+        }),
     };
   }
 
@@ -317,34 +335,43 @@ export class LoadBalancerEmulator {
       .sort((a, b) => a.pod.localeCompare(b.pod));
   }
 
-  private async syncTargets(targetGroupArn: string, backends: Backend[], port: number): Promise<void> {
-    const health = await moto.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
-    const current = new Set((health.TargetHealthDescriptions ?? []).map((t) => t.Target!.Id!));
+  /** Registers new endpoints (`initial` at first) and deregisters gone ones (`draining` for the delay). */
+  private async syncTargets(
+    aws: ControllerAws,
+    targetGroupArn: string,
+    backends: Backend[],
+    port: number,
+  ): Promise<void> {
+    const clients = aws.aws;
+    const health = await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+    const current = new Set(
+      (health.TargetHealthDescriptions ?? [])
+        .filter((t) => t.TargetHealth?.State !== 'draining')
+        .map((t) => t.Target!.Id!),
+    );
     const wanted = new Set(backends.map((b) => b.ip));
     const add = [...wanted].filter((ip) => !current.has(ip));
     const remove = [...current].filter((ip) => !wanted.has(ip));
-    if (add.length)
-      await moto.elbv2.send(
+    if (add.length) {
+      await clients.elbv2.send(
         new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: add.map((Id) => ({ Id, Port: port })) }),
       );
-    if (remove.length)
-      await moto.elbv2.send(
-        new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: remove.map((Id) => ({ Id })) }),
+      this.states.registered(targetGroupArn, add);
+    }
+    if (remove.length) {
+      await clients.elbv2.send(
+        new DeregisterTargetsCommand({
+          TargetGroupArn: targetGroupArn,
+          Targets: remove.map((Id) => ({ Id, Port: port })),
+        }),
       );
-  }
-
-  /** The target group named like its load balancer; ELBv2 answers "not found" with an error. */
-  private async targetGroup(name: string): Promise<TargetGroup | undefined> {
-    const found = await moto.elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })).catch(() => undefined);
-    return found?.TargetGroups?.[0];
-  }
-
-  private async deleteLoadBalancer(name: string): Promise<void> {
-    const found = await moto.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] })).catch(() => undefined);
-    const lb = found?.LoadBalancers?.[0];
-    if (lb) await moto.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
-    const tg = await this.targetGroup(name);
-    if (tg) await moto.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn }));
+      const delay = await aws.deregistrationDelaySeconds(targetGroupArn);
+      this.states.deregistered(
+        targetGroupArn,
+        remove.map((id) => ({ id, port })),
+        delay,
+      );
+    }
   }
 
   /** The data plane: one HTTP front on loopback for every load balancer, routed by Host. */
@@ -375,3 +402,6 @@ export class LoadBalancerEmulator {
     return server;
   }
 }
+
+const scheme = (value: string | undefined): LbObject['scheme'] =>
+  value === 'internet-facing' ? 'internet-facing' : 'internal';

@@ -74,6 +74,7 @@ export const faultErrors = {
   AccessDenied: 403,
   AccessDeniedException: 403,
   LimitExceeded: 400,
+  DependencyViolation: 400,
 } as const;
 export type FaultError = keyof typeof faultErrors;
 

@@ -85,8 +85,8 @@ test('helm installs the controller: 2 ready replicas, IRSA service account, Ingr
   assert.deepEqual(result, {
     revision: 1,
     status: 'deployed',
-    chart: 'aws-load-balancer-controller-1.13.0',
-    appVersion: 'v2.13.0',
+    chart: 'aws-load-balancer-controller-1.17.1',
+    appVersion: 'v2.17.1',
   });
   assert.deepEqual(readdirSync(privateTmp), [], 'the temp dir with the token is deleted');
 
@@ -97,8 +97,8 @@ test('helm installs the controller: 2 ready replicas, IRSA service account, Ingr
   assert.equal(deployment.status?.availableReplicas, 2);
   const pod = deployment.spec?.template.spec;
   assert.equal(pod?.serviceAccountName, 'aws-load-balancer-controller');
-  assert.equal(pod?.containers[0]?.name, 'controller');
-  assert.equal(pod?.containers[0]?.image, 'public.ecr.aws/eks/aws-load-balancer-controller:v2.13.0');
+  assert.equal(pod?.containers[0]?.name, 'aws-load-balancer-controller');
+  assert.equal(pod?.containers[0]?.image, 'public.ecr.aws/eks/aws-load-balancer-controller:v2.17.1');
   assert.deepEqual(pod?.containers[0]?.args, [
     `--cluster-name=${labId}`,
     '--ingress-class=alb',

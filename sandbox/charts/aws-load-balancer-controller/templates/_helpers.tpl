@@ -31,3 +31,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default "default" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{/* `k1=v1,k2=v2,` from a map, keys sorted, as upstream renders --default-tags. */}}
+{{- define "aws-load-balancer-controller.convertMapToCsv" -}}
+{{- range $key, $value := . -}} {{ $key }}={{ $value }}, {{- end -}}
+{{- end -}}

@@ -1,0 +1,108 @@
+// ELBv2's states as time passes, which moto skips: a load balancer is `provisioning` until the
+// latency profile's provisioning time has passed (moto makes it `active` on the first describe); a
+// registered target is `initial` until its first health checks pass; a deregistered target stays
+// `draining` for its target group's deregistration delay (moto forgets it at once). The gateway
+// passes DescribeLoadBalancers and DescribeTargetHealth answers through here.
+import type { GatewayResponse } from './http.js';
+import type { LatencyProfile } from './latency.js';
+import type { AwsCall } from './protocol.js';
+
+type Forward = (call: AwsCall) => Promise<GatewayResponse>;
+
+interface Draining {
+  id: string;
+  port: number;
+  until: number;
+}
+
+const initialState =
+  '<State>initial</State><Reason>Elb.RegistrationInProgress</Reason><Description>Target registration is in progress</Description>';
+const drainingState =
+  '<State>draining</State><Reason>Target.DeregistrationInProgress</Reason><Description>Target deregistration is in progress</Description>';
+
+export class ElbStates {
+  /** `<target group ARN> <target id>` → when it was registered. */
+  private readonly registeredAt = new Map<string, number>();
+  /** Target group ARN → its targets still draining. */
+  private readonly draining = new Map<string, Draining[]>();
+
+  constructor(private readonly profile: () => LatencyProfile) {}
+
+  registered(targetGroupArn: string, ids: string[]): void {
+    const now = Date.now();
+    for (const id of ids) this.registeredAt.set(`${targetGroupArn} ${id}`, now);
+    const left = (this.draining.get(targetGroupArn) ?? []).filter((d) => !ids.includes(d.id));
+    this.draining.set(targetGroupArn, left);
+  }
+
+  deregistered(targetGroupArn: string, targets: { id: string; port: number }[], delaySeconds: number): void {
+    const until = Date.now() + delaySeconds * 1000;
+    for (const t of targets) this.registeredAt.delete(`${targetGroupArn} ${t.id}`);
+    this.draining.set(targetGroupArn, [
+      ...this.drainingIn(targetGroupArn).filter((d) => !targets.some((t) => t.id === d.id)),
+      ...targets.map((t) => ({ ...t, until })),
+    ]);
+  }
+
+  targetGroupDeleted(targetGroupArn: string): void {
+    this.draining.delete(targetGroupArn);
+    for (const key of this.registeredAt.keys()) if (key.startsWith(`${targetGroupArn} `)) this.registeredAt.delete(key);
+  }
+
+  drainingIn(targetGroupArn: string): Draining[] {
+    const now = Date.now();
+    return (this.draining.get(targetGroupArn) ?? []).filter((d) => d.until > now);
+  }
+
+  async handle(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
+    const res = await forward(call);
+    if (res.status !== 200) return res;
+    if (call.operation === 'DescribeLoadBalancers') return { ...res, body: this.provisioning(res.body.toString()) };
+    if (call.operation === 'DescribeTargetHealth') {
+      const params = new URLSearchParams(call.body.toString() || call.query.toString());
+      const arn = params.get('TargetGroupArn') ?? '';
+      const askedFor = [...params.keys()].some((k) => k.startsWith('Targets.'));
+      return { ...res, body: this.targetHealth(arn, res.body.toString(), askedFor) };
+    }
+    return res;
+  }
+
+  /** Each load balancer's section runs from its ARN to the next one's; its CreatedTime says its age. */
+  private provisioning(xml: string): string {
+    const parts = xml.split('<LoadBalancerArn>');
+    return parts
+      .map((part, i) => {
+        if (i === 0) return part;
+        const created = /<CreatedTime>([^<]+)<\/CreatedTime>/.exec(part)?.[1];
+        const young = created && Date.now() - Date.parse(created) < this.profile().loadBalancerProvisionMs;
+        return young ? part.replace('<Code>active</Code>', '<Code>provisioning</Code>') : part;
+      })
+      .join('<LoadBalancerArn>');
+  }
+
+  private targetHealth(arn: string, xml: string, askedFor: boolean): string {
+    const draining = this.drainingIn(arn);
+    const now = Date.now();
+    let out = xml.replace(/<member>((?:(?!<\/member>)[\s\S])*)<\/member>/g, (member: string, inner: string) => {
+      const id = /<Id>([^<]+)<\/Id>/.exec(inner)?.[1] ?? '';
+      const state = /<State>[^<]*<\/State>(<Reason>[^<]*<\/Reason>)?(<Description>[^<]*<\/Description>)?/;
+      if (draining.some((d) => d.id === id)) return member.replace(state, drainingState);
+      const at = this.registeredAt.get(`${arn} ${id}`);
+      if (at !== undefined && now - at < this.profile().targetInitialMs) return member.replace(state, initialState);
+      return member;
+    });
+    // Asked for every target: the draining ones are listed too, as ELBv2 lists them until the delay ends.
+    if (!askedFor && draining.length) {
+      const members = draining
+        .map(
+          (d) =>
+            `<member><Target><Id>${d.id}</Id><Port>${d.port}</Port></Target><HealthCheckPort>traffic-port</HealthCheckPort><TargetHealth>${drainingState}</TargetHealth></member>`,
+        )
+        .join('');
+      out = out.includes('<TargetHealthDescriptions/>')
+        ? out.replace('<TargetHealthDescriptions/>', `<TargetHealthDescriptions>${members}</TargetHealthDescriptions>`)
+        : out.replace('</TargetHealthDescriptions>', `${members}</TargetHealthDescriptions>`);
+    }
+    return out;
+  }
+}
