@@ -7,6 +7,7 @@ import type { CloudFormationEmulator } from './cloudformation.js';
 import type { DnsEmulator } from './dns.js';
 import type { EksEmulator } from './eks.js';
 import { faultSpecSchema, type FaultInjector } from './faults.js';
+import type { IamEnforcement } from './iam-enforcement.js';
 import { json, type GatewayResponse } from './http.js';
 import { latencyProfiles, latencyProfileSchema, type LatencyProfile } from './latency.js';
 import type { LoadBalancerEmulator } from './loadbalancers.js';
@@ -19,6 +20,8 @@ export interface Cloud {
   loadBalancers: LoadBalancerEmulator;
   dns: DnsEmulator;
   faults: FaultInjector;
+  /** IRSA: web identity checks and the IRSA roles' policies on calls signed with their keys. */
+  iam: IamEnforcement;
   profile: { current: LatencyProfile };
   log: (line: string) => void;
 }
@@ -145,13 +148,17 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
         return awsError(call.service, fault!.error, fault!.message, faultErrors[fault!.error]);
       };
       if (fault && !fault.after) return failWith();
+      const denied = await cloud.iam.check(call, req.headers.authorization);
+      if (denied) return denied;
       const forward = (c: AwsCall): Promise<GatewayResponse> => forwardToMoto(c, req.headers);
       const answer =
         call.service === 'eks'
           ? await cloud.eks.handle(call, forward)
           : call.service === 'cloudformation'
             ? await cloud.cloudformation.handle(call, forward)
-            : await forward(call);
+            : call.operation === 'AssumeRoleWithWebIdentity' // unsigned, so no service in its credential scope
+              ? await cloud.iam.assumeRoleWithWebIdentity(call, forward)
+              : await forward(call);
       return fault ? failWith() : answer;
     })()
       .then((out) => res.writeHead(out.status, out.headers).end(out.body))
