@@ -22,7 +22,7 @@ import type { GatewayResponse } from './http.js';
 import { callParams, callResources, type CallCheck } from './iam-resources.js';
 import { awsError, type AwsCall } from './protocol.js';
 
-type PolicyDocument = { Version?: string; Statement: Statement[] | Statement };
+export type PolicyDocument = { Version?: string; Statement: Statement[] | Statement };
 type Statement = Record<string, unknown> & { Principal?: { Federated?: string | string[] } };
 
 /** The temporary credentials STS handed out for a web identity, by access key id. */
@@ -47,6 +47,29 @@ function jwtClaims(token: string): Record<string, unknown> | undefined {
 
 const accessKeyOf = (authorization: string | undefined): string | undefined =>
   /Credential=([^/]+)\//.exec(authorization ?? '')?.[1];
+
+/** Whether identity policies allow the action on the resource for the principal, given the request's context. */
+export function allows(
+  policies: PolicyDocument[],
+  action: string,
+  resource: string,
+  account: string,
+  principal: string,
+  context: CallCheck['context'],
+): boolean {
+  // The unsafe variant: iam-data merges ELB Classic and ELBv2 under one prefix and knows no
+  // ELBv2 listener resources for AddTags, so the validating variant refuses real requests.
+  const result = runUnsafeSimulation(
+    {
+      identityPolicies: policies.map((policy, i) => ({ name: `policy-${i}`, policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: { action, principal, resource: { resource, accountId: account }, contextVariables: context },
+    },
+    {},
+  );
+  return result === 'Allowed';
+}
 
 export class IamEnforcement {
   private readonly sessions = new Map<string, Session>();
@@ -118,7 +141,7 @@ export class IamEnforcement {
       .map(({ Principal: _principal, ...rest }) => ({ ...rest, Resource: roleArn }));
     const allowed =
       forProvider.length > 0 &&
-      this.evaluate(
+      allows(
         [{ Version: '2012-10-17', Statement: forProvider }],
         'sts:AssumeRoleWithWebIdentity',
         roleArn,
@@ -146,34 +169,12 @@ export class IamEnforcement {
     }
     const policies = await this.rolePolicies(session.roleName);
     for (const c of checks) {
-      if (!this.evaluate(policies, c.action, c.resource, session.account, session.assumedRoleArn, c.context)) {
+      if (!allows(policies, c.action, c.resource, session.account, session.assumedRoleArn, c.context)) {
         this.log(`iam: ${session.assumedRoleArn} denied ${c.action} on ${c.resource}`);
         return this.denial(call.service, session, c.action, c.resource);
       }
     }
     return undefined;
-  }
-
-  private evaluate(
-    policies: PolicyDocument[],
-    action: string,
-    resource: string,
-    account: string,
-    principal: string,
-    context: CallCheck['context'],
-  ): boolean {
-    // The unsafe variant: iam-data merges ELB Classic and ELBv2 under one prefix and knows no
-    // ELBv2 listener resources for AddTags, so the validating variant refuses real requests.
-    const result = runUnsafeSimulation(
-      {
-        identityPolicies: policies.map((policy, i) => ({ name: `policy-${i}`, policy })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        request: { action, principal, resource: { resource, accountId: account }, contextVariables: context },
-      },
-      {},
-    );
-    return result === 'Allowed';
   }
 
   /** The role's managed (default version) and inline policy documents, read from IAM now. */
