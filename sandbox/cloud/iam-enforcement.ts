@@ -8,6 +8,7 @@
 //   allow is refused with the service's AccessDenied, in AWS's wording.
 // Calls signed with any other credentials (the lab's own, the sandbox's machinery) pass unchecked.
 import {
+  GetOpenIDConnectProviderCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetRoleCommand,
@@ -118,7 +119,11 @@ export class IamEnforcement {
     const aud = ([] as unknown[]).concat(claims?.aud ?? []).map(String);
     if (!claims || !iss) return { code: 'InvalidIdentityToken', message: "Couldn't parse the web identity token" };
     const kc = this.clusterByIssuer(iss);
-    if (!kc) return { code: 'InvalidIdentityToken', message: `No OpenIDConnect provider found for the issuer ${iss}` };
+    if (!kc)
+      return {
+        code: 'InvalidIdentityToken',
+        message: `Couldn't retrieve verification key from your identity provider ${iss}`,
+      };
     // The API server checks signature, expiry, audience and that the service account still exists.
     const review = await kc
       .makeApiClient(AuthenticationV1Api)
@@ -133,6 +138,13 @@ export class IamEnforcement {
     const issuerHost = iss.replace(/^https:\/\//, '');
     const account = roleArn.split(':')[4] ?? '';
     const provider = `arn:aws:iam::${account}:oidc-provider/${issuerHost}`;
+    const registered = await moto.iam
+      .send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: provider }))
+      .catch(() => undefined);
+    if (!registered)
+      return { code: 'InvalidIdentityToken', message: `No OpenIDConnect provider found in your account for ${iss}` };
+    if (!aud.some((a) => registered.ClientIDList?.includes(a)))
+      return { code: 'InvalidIdentityToken', message: 'Incorrect token audience' };
     // The trust policy's statements for this provider, evaluated with the token's claims as context.
     const document = JSON.parse(decodeURIComponent(trust)) as PolicyDocument;
     const forProvider = ([] as Statement[])
@@ -147,7 +159,7 @@ export class IamEnforcement {
         roleArn,
         account,
         provider,
-        { [`${issuerHost}:sub`]: sub, [`${issuerHost}:aud`]: aud, [`${issuerHost}:amr`]: [] },
+        { [`${issuerHost}:sub`]: sub, [`${issuerHost}:aud`]: aud },
       );
     return allowed ? undefined : notAuthorized;
   }
