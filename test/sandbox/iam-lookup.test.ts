@@ -11,8 +11,9 @@ import { target, unique } from '../helpers/sandbox.js';
 const labId = unique('iamlookup');
 // Straight to moto: these are the account's other policies, not the lab's calls.
 const moto = new IAMClient({ endpoint: endpoints.moto, region: sandboxRegion, credentials: sandboxCredentials });
-// More than ListPolicies' largest page (MaxItems 1000), made before the lab's own policy.
-const others = Array.from({ length: 1001 }, (_, i) => `other-${labId}-${i}`);
+// More than ListPolicies' largest page (MaxItems 1000), listed before the lab's own policy
+// (moto lists policies by name).
+const others = Array.from({ length: 1001 }, (_, i) => `another-${labId}-${i}`);
 const otherArns: string[] = [];
 // The trust policy needs a provider only as a name; no cluster is needed to look policies up.
 const oidc = {
