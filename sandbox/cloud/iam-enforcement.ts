@@ -143,8 +143,9 @@ export class IamEnforcement {
       .catch(() => undefined);
     if (!registered)
       return { code: 'InvalidIdentityToken', message: `No OpenIDConnect provider found in your account for ${iss}` };
-    if (!aud.some((a) => registered.ClientIDList?.includes(a)))
-      return { code: 'InvalidIdentityToken', message: 'Incorrect token audience' };
+    // `<issuer>:aud` is single-valued in IAM: the audience that is one of the provider's client ids.
+    const audience = aud.find((a) => registered.ClientIDList?.includes(a));
+    if (!audience) return { code: 'InvalidIdentityToken', message: 'Incorrect token audience' };
     // The trust policy's statements for this provider, evaluated with the token's claims as context.
     const document = JSON.parse(decodeURIComponent(trust)) as PolicyDocument;
     const forProvider = ([] as Statement[])
@@ -159,7 +160,7 @@ export class IamEnforcement {
         roleArn,
         account,
         provider,
-        { [`${issuerHost}:sub`]: sub, [`${issuerHost}:aud`]: aud },
+        { [`${issuerHost}:sub`]: sub, [`${issuerHost}:aud`]: audience },
       );
     return allowed ? undefined : notAuthorized;
   }
