@@ -49,8 +49,9 @@ let core: CoreV1Api;
 
 const records = async (): Promise<ResourceRecordSet[]> =>
   (await aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
+/** The Service's record and ExternalDNS's TXT ownership record of it (`cname-tetris…`). */
 const tetrisRecords = async (): Promise<ResourceRecordSet[]> =>
-  (await records()).filter((r) => r.Name?.replace(/\.$/, '').endsWith(name));
+  (await records()).filter((r) => r.Name?.replace(/\.$/, '').endsWith(`tetris.${domain}`));
 const externalDnsLog = (): string => {
   const file = join(logDir, `external-dns-${labId}.log`);
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -118,7 +119,8 @@ after(async () => {
 
 test('ExternalDNS runs with the pod identity environment and no static keys', async () => {
   await applyObjects(kc, externalDnsObjects({ labId, domain, region: target.region, roleArn: lackingRoleArn }));
-  const env = await eventually('the sandbox runs external-dns for the cluster', externalDnsEnv);
+  // Its Deployment must be available first (KWOK runs the pod), which takes long on a busy machine.
+  const env = await eventually('the sandbox runs external-dns for the cluster', externalDnsEnv, 180_000);
   assert.equal(env.AWS_ROLE_ARN, lackingRoleArn);
   assert.equal(env.AWS_ACCESS_KEY_ID, undefined, 'no static credentials');
   assert.equal(env.AWS_STS_REGIONAL_ENDPOINTS, 'regional');
@@ -157,11 +159,20 @@ test("with ExternalDNS's upstream policy the record is written", async () => {
     namespace: 'kube-system',
     body: [{ op: 'replace', path: '/metadata/annotations', value: { [roleArnAnnotation]: upstreamRoleArn } }],
   });
-  const env = await eventually('external-dns restarted with the upstream role', async () => {
-    const e = await externalDnsEnv();
-    return e?.AWS_ROLE_ARN === upstreamRoleArn ? e : undefined;
-  });
+  const env = await eventually(
+    'external-dns restarted with the upstream role',
+    async () => {
+      const e = await externalDnsEnv();
+      return e?.AWS_ROLE_ARN === upstreamRoleArn ? e : undefined;
+    },
+    180_000,
+  );
   assert.equal(env.AWS_ACCESS_KEY_ID, undefined);
-  const record = await eventually(`the record of ${name}`, async () => (await tetrisRecords())[0], 90_000);
-  assert.equal(record.Name, `${name}.`);
+  const record = await eventually(
+    `the record of ${name}`,
+    async () => (await tetrisRecords()).find((r) => r.Name === `${name}.`),
+    90_000,
+  );
+  assert.equal(record.Type, 'CNAME');
+  assert.equal(record.ResourceRecords?.[0]?.Value, `lb-${labId}.example.net`);
 });
