@@ -105,6 +105,7 @@ export class IamEnforcement {
         account: assumedRoleArn.split(':')[4]!,
         expires: expiration ? Date.parse(expiration) : Date.now() + 3_600_000,
       });
+      this.log(`sts: ${assumedRoleArn} assumed with a web identity; its calls are checked against the role's policies`);
     }
     return answer;
   }
