@@ -1,6 +1,8 @@
 // LAB.md phase 5 (IAM part): the cluster's OIDC provider and IRSA roles — a role that a given
 // Kubernetes service account assumes through sts:AssumeRoleWithWebIdentity, with its policy.
-// Names carry the lab id, so a retry finds its own role and two labs never collide.
+// Names carry the lab id, so a retry finds its own role and two labs never collide. Policies are
+// looked up by exact ARN (account from STS) and owned only when they carry the lab's tag; the
+// policy documents are upstream's, unchanged (sources in templates/README.md).
 import { readFileSync } from 'node:fs';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
@@ -12,13 +14,15 @@ import {
   DeletePolicyCommand,
   DeleteRoleCommand,
   DetachRolePolicyCommand,
+  GetPolicyCommand,
   GetRoleCommand,
   IAMClient,
-  ListAttachedRolePoliciesCommand,
   ListOpenIDConnectProvidersCommand,
   ListOpenIDConnectProviderTagsCommand,
-  ListPoliciesCommand,
+  paginateListAttachedRolePolicies,
+  TagPolicyCommand,
 } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { labTag } from './cloudformation.js';
 import { clusterName } from './eks.js';
 import { attempt, orMissing } from './errors.js';
@@ -82,19 +86,7 @@ export async function ensureIrsaRole(
   oidc: { arn: string; issuerHost: string },
 ): Promise<{ roleArn: string; policyArn: string }> {
   const iam = new IAMClient(awsClientOptions(target));
-  let policyArn = (await listLabPolicies(iam, labId)).find((p) => p.PolicyName === policyName(labId, purpose))?.Arn;
-  if (!policyArn) {
-    const created = await attempt('create policy', () =>
-      iam.send(
-        new CreatePolicyCommand({
-          PolicyName: policyName(labId, purpose),
-          PolicyDocument: policyDocument(irsaRoles[purpose].policy),
-          Tags: tags(labId),
-        }),
-      ),
-    );
-    policyArn = created.Policy!.Arn!;
-  }
+  const policyArn = await ensureLabPolicy(target, iam, labId, purpose);
   const name = roleName(labId, purpose);
   let role = (await attempt('get role', () => orMissing(iam.send(new GetRoleCommand({ RoleName: name })))))?.Role;
   if (!role) {
@@ -126,11 +118,49 @@ export async function ensureIrsaRole(
   return { roleArn: role.Arn!, policyArn };
 }
 
-async function listLabPolicies(iam: IAMClient, labId: string) {
-  const { Policies = [] } = await attempt('list policies', () =>
-    iam.send(new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 })),
+/** `arn:<partition>:iam::<account>:policy/`: where the caller's account keeps its policies. */
+async function policyArnPrefix(target: Target): Promise<string> {
+  const sts = new STSClient(awsClientOptions(target));
+  const { Arn } = await attempt('get caller identity', () => sts.send(new GetCallerIdentityCommand({})));
+  const [, partition, , , account] = (Arn ?? '').split(':');
+  if (!partition || !account) throw new Error(`STS returned no usable caller ARN: ${Arn}`);
+  return `arn:${partition}:iam::${account}:policy/`;
+}
+
+const carriesLabTag = (tags: { Key?: string; Value?: string }[] | undefined, labId: string): boolean =>
+  !!tags?.some((t) => t.Key === labTag && t.Value === labId);
+
+/** The lab's policies that exist and carry its tag (a same-named policy without it is not the lab's to delete). */
+async function labPolicies(target: Target, iam: IAMClient, labId: string): Promise<string[]> {
+  const out: string[] = [];
+  const prefix = await policyArnPrefix(target);
+  for (const purpose of Object.keys(irsaRoles) as IrsaPurpose[]) {
+    const arn = prefix + policyName(labId, purpose);
+    const found = await attempt('get policy', () => orMissing(iam.send(new GetPolicyCommand({ PolicyArn: arn }))));
+    if (carriesLabTag(found?.Policy?.Tags, labId)) out.push(arn);
+  }
+  return out;
+}
+
+/** The lab's policy for a purpose: found by its exact ARN on a retry (and tagged if an earlier tag was lost), else created. */
+async function ensureLabPolicy(target: Target, iam: IAMClient, labId: string, purpose: IrsaPurpose): Promise<string> {
+  const arn = (await policyArnPrefix(target)) + policyName(labId, purpose);
+  const found = await attempt('get policy', () => orMissing(iam.send(new GetPolicyCommand({ PolicyArn: arn }))));
+  if (found?.Policy) {
+    if (!carriesLabTag(found.Policy.Tags, labId))
+      await attempt('tag policy', () => iam.send(new TagPolicyCommand({ PolicyArn: arn, Tags: tags(labId) })));
+    return arn;
+  }
+  const created = await attempt('create policy', () =>
+    iam.send(
+      new CreatePolicyCommand({
+        PolicyName: policyName(labId, purpose),
+        PolicyDocument: policyDocument(irsaRoles[purpose].policy),
+        Tags: tags(labId),
+      }),
+    ),
   );
-  return Policies.filter((p) => p.PolicyName?.startsWith(`${labId}-`));
+  return created.Policy!.Arn!;
 }
 
 /** Deletes the lab's IRSA roles, their policies and its OIDC provider; harmless when already gone. */
@@ -138,18 +168,15 @@ export async function deleteIam(target: Target, labId: string): Promise<void> {
   const iam = new IAMClient(awsClientOptions(target));
   for (const purpose of Object.keys(irsaRoles) as IrsaPurpose[]) {
     const name = roleName(labId, purpose);
-    const attached = await attempt('list role policies', () =>
-      orMissing(iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))),
-    );
-    for (const p of attached?.AttachedPolicies ?? []) {
+    for (const arn of await attachedPolicies(iam, name)) {
       await attempt('detach policy', () =>
-        orMissing(iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: p.PolicyArn }))),
+        orMissing(iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: arn }))),
       );
     }
     await attempt('delete role', () => orMissing(iam.send(new DeleteRoleCommand({ RoleName: name }))));
   }
-  for (const p of await listLabPolicies(iam, labId)) {
-    await attempt('delete policy', () => orMissing(iam.send(new DeletePolicyCommand({ PolicyArn: p.Arn }))));
+  for (const arn of await labPolicies(target, iam, labId)) {
+    await attempt('delete policy', () => orMissing(iam.send(new DeletePolicyCommand({ PolicyArn: arn }))));
   }
   for (const arn of await labOidcProviders(target, labId)) {
     await attempt('delete OIDC provider', () =>
@@ -168,8 +195,22 @@ export async function labIamResources(target: Target, labId: string): Promise<{ 
     );
     if (role?.Role) out.push({ kind: 'iam-role', id: role.Role.RoleName! });
   }
-  for (const p of await listLabPolicies(iam, labId)) out.push({ kind: 'iam-policy', id: p.Arn! });
+  for (const arn of await labPolicies(target, iam, labId)) out.push({ kind: 'iam-policy', id: arn });
   for (const arn of await labOidcProviders(target, labId)) out.push({ kind: 'iam-oidc-provider', id: arn });
+  return out;
+}
+
+/** Every policy attached to the role, over all pages; none when the role is gone. */
+async function attachedPolicies(iam: IAMClient, roleName: string): Promise<string[]> {
+  const out: string[] = [];
+  await attempt('list role policies', () =>
+    orMissing(
+      (async () => {
+        for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: roleName }))
+          out.push(...(page.AttachedPolicies ?? []).map((p) => p.PolicyArn!));
+      })(),
+    ),
+  );
   return out;
 }
 
@@ -183,7 +224,7 @@ async function labOidcProviders(target: Target, labId: string): Promise<string[]
     const t = await attempt('list OIDC provider tags', () =>
       orMissing(iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: p.Arn }))),
     );
-    if (t?.Tags?.some((tag) => tag.Key === labTag && tag.Value === labId)) out.push(p.Arn!);
+    if (carriesLabTag(t?.Tags, labId)) out.push(p.Arn!);
   }
   return out;
 }

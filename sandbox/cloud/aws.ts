@@ -4,6 +4,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { endpoints, sandboxCredentials, sandboxRegion } from '../config.js';
 
@@ -14,5 +15,6 @@ export const moto = {
   ec2: new EC2Client(options),
   eks: new EKSClient(options),
   elbv2: new ElasticLoadBalancingV2Client(options),
+  iam: new IAMClient(options),
   route53: new Route53Client(options),
 };

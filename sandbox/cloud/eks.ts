@@ -182,6 +182,7 @@ export class EksEmulator {
         record.kwok,
         `${endpoints.gateway}/_netlab/tokenreview/${encodeURIComponent(record.name)}`,
         (l) => this.log(`kwokctl ${record.kwok}: ${l}`),
+        record.snapshot.identity?.oidc?.issuer,
       );
       const kc = kwokKubeConfig(record.kwok);
       await installEksSystemObjects(kc, (a) => defaultAddonVersion(a, record.version));
@@ -205,6 +206,14 @@ export class EksEmulator {
       this.log(`cluster ${record.name}: deleting control plane failed: ${(err as Error).message}`);
     }
     this.clusters.delete(record.name);
+  }
+
+  /** The admin kubeconfig of the running cluster whose OIDC issuer this is (IRSA's token check). */
+  kubeConfigByIssuer(issuer: string): KubeConfig | undefined {
+    const record = [...this.clusters.values()].find(
+      (c) => c.state === 'running' && c.snapshot.identity?.oidc?.issuer === issuer,
+    );
+    return record && kwokKubeConfig(record.kwok);
   }
 
   /** Removes every control plane: on gateway shutdown, or when moto lost its clusters. */

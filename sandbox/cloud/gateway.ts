@@ -7,6 +7,7 @@ import type { CloudFormationEmulator } from './cloudformation.js';
 import type { DnsEmulator } from './dns.js';
 import type { EksEmulator } from './eks.js';
 import { faultSpecSchema, type FaultInjector } from './faults.js';
+import type { IamEnforcement } from './iam-enforcement.js';
 import { json, type GatewayResponse } from './http.js';
 import { latencyProfiles, latencyProfileSchema, type LatencyProfile } from './latency.js';
 import type { LoadBalancerEmulator } from './loadbalancers.js';
@@ -19,6 +20,8 @@ export interface Cloud {
   loadBalancers: LoadBalancerEmulator;
   dns: DnsEmulator;
   faults: FaultInjector;
+  /** IRSA: web identity checks and the IRSA roles' policies on calls signed with their keys. */
+  iam: IamEnforcement;
   profile: { current: LatencyProfile };
   log: (line: string) => void;
 }
@@ -147,6 +150,8 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
       // An `outcome` fault lets the call succeed and makes the resource fail later.
       const outcome = fault?.outcome;
       if (fault && !fault.after && !outcome) return failWith();
+      const denied = await cloud.iam.check(call, req.headers.authorization);
+      if (denied) return denied;
       const forward = (c: AwsCall): Promise<GatewayResponse> => forwardToMoto(c, req.headers);
       const answer =
         call.service === 'eks'
@@ -155,7 +160,9 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
             ? await cloud.cloudformation.handle(call, forward)
             : call.service === 'elasticloadbalancing'
               ? await cloud.loadBalancers.handle(call, forward)
-              : await forward(call);
+              : call.operation === 'AssumeRoleWithWebIdentity' // unsigned, so no service in its credential scope
+                ? await cloud.iam.assumeRoleWithWebIdentity(call, forward)
+                : await forward(call);
       return fault && !outcome ? failWith() : answer;
     })()
       .then((out) => res.writeHead(out.status, out.headers).end(out.body))

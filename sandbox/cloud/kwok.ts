@@ -71,12 +71,14 @@ export function kwokClusters(): string[] {
 
 /**
  * Starts the control plane. Its API server accepts EKS bearer tokens through a token-review
- * webhook at `tokenReviewUrl`, so clients reach it the way they reach EKS.
+ * webhook at `tokenReviewUrl`, so clients reach it the way they reach EKS, and signs service
+ * account tokens as `serviceAccountIssuer` (the EKS cluster's OIDC issuer, as on EKS) when given.
  */
 export async function createKwokCluster(
   name: string,
   tokenReviewUrl: string,
   log: (line: string) => void,
+  serviceAccountIssuer?: string,
 ): Promise<void> {
   const configDir = join(kwokWorkdir, 'config');
   mkdirSync(configDir, { recursive: true });
@@ -139,6 +141,7 @@ export async function createKwokCluster(
       '    value: v1',
       '  - key: egress-selector-config-file',
       `    value: ${egressConfig}`,
+      ...(serviceAccountIssuer ? [...arg('service-account-issuer', serviceAccountIssuer), '    override: true'] : []),
       // KWOK runs an exec'ed command on this machine, found through its own PATH: the shims
       // folder comes first, so `iperf3` is the shim that keeps its traffic on loopback.
       '- name: kwok-controller',

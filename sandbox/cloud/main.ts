@@ -5,6 +5,7 @@ import { CloudFormationEmulator } from './cloudformation.js';
 import { DnsEmulator } from './dns.js';
 import { EksEmulator } from './eks.js';
 import { FaultInjector } from './faults.js';
+import { IamEnforcement } from './iam-enforcement.js';
 import { startGateway, type Cloud } from './gateway.js';
 import { Iperf3Emulator } from './iperf3.js';
 import { deleteKwokCluster, kwokClusters } from './kwok.js';
@@ -48,6 +49,7 @@ const cloud: Cloud = {
   loadBalancers,
   dns,
   faults: new FaultInjector(),
+  iam: new IamEnforcement((issuer) => eks.kubeConfigByIssuer(issuer), log),
   profile,
   log,
 };

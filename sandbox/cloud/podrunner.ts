@@ -3,14 +3,16 @@
 // an available replica: the sandbox's pinned build (the version the lab's manifest names), with
 // the container's arguments, the cluster's admin kubeconfig and the gateway as its AWS endpoint.
 // It stops when the Deployment goes, its cluster stops or the cloud shuts down; it restarts when
-// the arguments change, and after a crash with a back-off.
+// the arguments change, and after a crash with a back-off. A pod whose service account has an IRSA
+// role runs with what EKS's pod identity webhook gives it (irsa.ts), not with static keys.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, type KubeConfig, type V1Container } from '@kubernetes/client-node';
 import { endpoints, logDir, sandboxCredentials, sandboxRegion } from '../config.js';
 import { toolPaths } from '../tools.js';
-import { kwokKubeconfigPath, kwokName } from './kwok.js';
+import { ProjectedToken, podIdentityEnv, serviceAccountRoleArn } from './irsa.js';
+import { kwokKubeconfigPath, kwokName, podStateDir } from './kwok.js';
 
 interface Program {
   name: string;
@@ -47,6 +49,8 @@ interface Instance {
   env: NodeJS.ProcessEnv;
   /** Binary, arguments and environment: a change restarts the program, as a rollout restarts the pod. */
   signature: string;
+  /** The IRSA token file the kubelet would project into the pod, kept fresh. */
+  token?: ProjectedToken;
   child?: ChildProcess;
   exited?: Promise<void>;
   failures: number;
@@ -115,12 +119,17 @@ export class PodRunner {
       for (const container of d.spec?.template.spec?.containers ?? []) {
         const program = programs.find((p) => p.runs(container));
         if (!program) continue;
-        const key = `${d.metadata!.namespace}/${d.metadata!.name}/${container.name}`;
+        const namespace = d.metadata!.namespace!;
+        const key = `${namespace}/${d.metadata!.name}/${container.name}`;
         const args = program.args(container, entry.kubeconfig);
-        const env = programEnv(container);
+        const serviceAccount = d.spec?.template.spec?.serviceAccountName ?? 'default';
+        const roleArn = await serviceAccountRoleArn(entry.kc, namespace, serviceAccount).catch(() => undefined);
+        const tokenFile = join(podStateDir(kwokName(cluster)), 'irsa', `${namespace}.${serviceAccount}.token`);
+        const token = roleArn ? new ProjectedToken(entry.kc, namespace, serviceAccount, tokenFile) : undefined;
+        const env = programEnv(container, roleArn ? podIdentityEnv(roleArn, tokenFile) : undefined);
         const binary = program.pinned;
         const signature = JSON.stringify([binary, args, env]);
-        wanted.set(key, { key, program, binary, args, env, signature, failures: 0, restartAt: 0 });
+        wanted.set(key, { key, program, binary, args, env, signature, token, failures: 0, restartAt: 0 });
       }
     }
     for (const [key, instance] of entry.instances) {
@@ -132,6 +141,7 @@ export class PodRunner {
     for (const [key, want] of wanted) {
       const instance = entry.instances.get(key) ?? want;
       entry.instances.set(key, instance);
+      await instance.token?.refresh();
       if (instance.child || Date.now() < instance.restartAt || entry.stopped) continue;
       if (!existsSync(instance.binary)) {
         if (!this.missingBinaries.has(instance.binary))
@@ -191,10 +201,11 @@ export class PodRunner {
 }
 
 /**
- * The container's literal environment, with the sandbox's AWS endpoint and credentials. The
- * machine's own AWS configuration is hidden, so a program here can only ever reach the sandbox.
+ * The container's literal environment, with the sandbox's AWS endpoint and the pod's IRSA
+ * identity (else the sandbox's static credentials). The machine's own AWS configuration is
+ * hidden, so a program here can only ever reach the sandbox.
  */
-function programEnv(container: V1Container): NodeJS.ProcessEnv {
+function programEnv(container: V1Container, irsa?: Record<string, string>): NodeJS.ProcessEnv {
   const own = Object.fromEntries(
     (container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]),
   );
@@ -203,8 +214,10 @@ function programEnv(container: V1Container): NodeJS.ProcessEnv {
     HOME: process.env.HOME,
     ...own,
     AWS_REGION: own.AWS_REGION ?? own.AWS_DEFAULT_REGION ?? sandboxRegion,
-    AWS_ACCESS_KEY_ID: sandboxCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: sandboxCredentials.secretAccessKey,
+    ...(irsa ?? {
+      AWS_ACCESS_KEY_ID: sandboxCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: sandboxCredentials.secretAccessKey,
+    }),
     AWS_ENDPOINT_URL: endpoints.gateway,
     AWS_ENDPOINT_URL_ROUTE_53: endpoints.gateway,
     AWS_CONFIG_FILE: '/dev/null',

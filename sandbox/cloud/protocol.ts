@@ -46,6 +46,9 @@ const restOperations: Record<string, [string, RegExp, string][]> = {
     ['POST', /^\/2013-04-01\/hostedzone\/[^/]+\/rrset\/?$/, 'ChangeResourceRecordSets'],
     ['GET', /^\/2013-04-01\/hostedzone\/[^/]+\/rrset\/?$/, 'ListResourceRecordSets'],
     ['GET', /^\/2013-04-01\/change\/[^/]+$/, 'GetChange'],
+    ['POST', /^\/2013-04-01\/tags\/hostedzone$/, 'ListTagsForResources'],
+    ['GET', /^\/2013-04-01\/tags\/hostedzone\/[^/]+$/, 'ListTagsForResource'],
+    ['POST', /^\/2013-04-01\/tags\/hostedzone\/[^/]+$/, 'ChangeTagsForResource'],
   ],
 };
 
