@@ -3,6 +3,7 @@
 import { endpoints, ports } from '../config.js';
 import { CloudFormationEmulator } from './cloudformation.js';
 import { DnsEmulator } from './dns.js';
+import { Ec2Emulator } from './ec2.js';
 import { EksEmulator } from './eks.js';
 import { FaultInjector } from './faults.js';
 import { startGateway, type Cloud } from './gateway.js';
@@ -10,7 +11,9 @@ import { Iperf3Emulator } from './iperf3.js';
 import { deleteKwokCluster, kwokClusters } from './kwok.js';
 import { latencyProfiles } from './latency.js';
 import { LoadBalancerEmulator } from './loadbalancers.js';
+import { Pager } from './paging.js';
 import { PodRunner } from './podrunner.js';
+import { Throttler } from './throttling.js';
 
 const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
 const profileName = (process.env.NETLAB_PROFILE ?? 'fast') as keyof typeof latencyProfiles;
@@ -45,9 +48,12 @@ const dns = new DnsEmulator(() => profile.current.dnsPropagationMs, log);
 const cloud: Cloud = {
   cloudformation: new CloudFormationEmulator(() => profile.current),
   eks,
+  ec2: new Ec2Emulator(),
   loadBalancers,
   dns,
   faults: new FaultInjector(),
+  paging: new Pager(),
+  throttling: new Throttler(),
   profile,
   log,
 };
