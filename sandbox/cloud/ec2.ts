@@ -2,13 +2,44 @@
 // and the Load Balancer Controller make. The filter `addresses.private-ip-address` finds an ENI
 // by any of its private IPs (moto only looks at the primary one), and deleting a security group
 // or subnet that an ENI still uses fails with DependencyViolation (moto deletes it).
-import { DescribeNetworkInterfacesCommand, type Filter } from '@aws-sdk/client-ec2';
+import {
+  DeleteNetworkInterfaceCommand,
+  DescribeNetworkInterfacesCommand,
+  DetachNetworkInterfaceCommand,
+  type Filter,
+} from '@aws-sdk/client-ec2';
 import { moto } from './aws.js';
 import type { GatewayResponse } from './http.js';
 import { awsError, type AwsCall } from './protocol.js';
 import { childElements, elementTexts, findElement } from './xml.js';
 
 type Forward = (call: AwsCall) => Promise<GatewayResponse>;
+
+/** How the VPC CNI describes the ENIs it creates: `aws-K8S-<instance id>`. */
+export const cniEniDescription = 'aws-K8S-';
+
+/**
+ * What EC2 does to a terminated instance's ENIs and moto does not: the primary ENI made at
+ * launch and the ENIs the VPC CNI attached (it sets DeleteOnTermination on them) are deleted;
+ * any other ENI is detached and kept (EC2 user guide, "Delete on termination" of network
+ * interface attributes).
+ */
+export async function releaseEnisOfTerminated(instanceIds: string[]): Promise<void> {
+  if (instanceIds.length === 0) return;
+  const { NetworkInterfaces = [] } = await moto.ec2.send(
+    new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: instanceIds }] }),
+  );
+  for (const eni of NetworkInterfaces) {
+    const deleteOnTermination =
+      (eni.Attachment?.DeviceIndex ?? 0) === 0 || (eni.Description ?? '').startsWith(cniEniDescription);
+    if (eni.Attachment?.AttachmentId && !deleteOnTermination)
+      await moto.ec2.send(
+        new DetachNetworkInterfaceCommand({ AttachmentId: eni.Attachment.AttachmentId, Force: true }),
+      );
+    if (deleteOnTermination)
+      await moto.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }));
+  }
+}
 
 /** The query protocol's parameters travel in the form body (the SDK) or the query string. */
 function params(call: AwsCall): URLSearchParams {
@@ -57,6 +88,12 @@ export class Ec2Emulator {
             400,
           );
         return forward(call);
+      }
+      case 'TerminateInstances': {
+        const res = await forward(call);
+        const ids = [...params(call).entries()].filter(([k]) => /^InstanceId\.\d+$/.test(k)).map(([, v]) => v);
+        if (res.status === 200) await releaseEnisOfTerminated(ids);
+        return res;
       }
       default:
         return forward(call);

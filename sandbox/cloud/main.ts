@@ -8,6 +8,7 @@ import { EksEmulator } from './eks.js';
 import { FaultInjector } from './faults.js';
 import { startGateway, type Cloud } from './gateway.js';
 import { Iperf3Emulator } from './iperf3.js';
+import { VpcCniIpam } from './ipam.js';
 import { deleteKwokCluster, kwokClusters } from './kwok.js';
 import { latencyProfiles } from './latency.js';
 import { LoadBalancerEmulator } from './loadbalancers.js';
@@ -28,16 +29,19 @@ for (const name of kwokClusters()) {
 const loadBalancers = new LoadBalancerEmulator(() => profile.current, log);
 const pods = new PodRunner(log);
 const iperf3 = new Iperf3Emulator(log);
+const ipam = new VpcCniIpam(log);
 const eks = new EksEmulator(
   () => profile.current,
   {
     running: (name, kc, vpc) => {
       loadBalancers.watch(name, kc, vpc);
+      ipam.watch(name, kc);
       pods.watch(name, kc);
       iperf3.watch(name, kc);
     },
     stopping: (name) => {
       loadBalancers.unwatch(name);
+      ipam.unwatch(name);
       void pods.unwatch(name);
       void iperf3.unwatch(name);
     },
@@ -71,6 +75,7 @@ async function shutdown(): Promise<void> {
   front.close();
   dns.stop();
   loadBalancers.stopAll();
+  ipam.stopAll();
   await pods.stopAll();
   await iperf3.stopAll();
   await eks.deleteAll();
