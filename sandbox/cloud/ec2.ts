@@ -68,9 +68,8 @@ export class Ec2Emulator {
       case 'DeleteSecurityGroup': {
         const groupId = params(call).get('GroupId');
         const users = groupId ? await enisWhere({ Name: 'group-id', Values: [groupId] }) : [];
-        // EC2 API reference, DeleteSecurityGroup: "If you attempt to delete a security group that
-        // is associated with an instance or network interface, ... the operation fails with
-        // DependencyViolation."
+        // EC2 API reference, DeleteSecurityGroup: a group associated with an instance or network
+        // interface cannot be deleted (DependencyViolation).
         if (users.length > 0)
           return awsError('ec2', 'DependencyViolation', `resource ${groupId} has a dependent object`, 400);
         return forward(call);
@@ -78,8 +77,8 @@ export class Ec2Emulator {
       case 'DeleteSubnet': {
         const subnetId = params(call).get('SubnetId');
         const users = subnetId ? await enisWhere({ Name: 'subnet-id', Values: [subnetId] }) : [];
-        // EC2 API reference, DeleteSubnet: "You must terminate all running instances in the
-        // subnet before you can delete the subnet."; any ENI left in it blocks it the same way.
+        // EC2 API reference, DeleteSubnet: running instances (their ENIs) block the delete; any
+        // ENI left in the subnet blocks it the same way.
         if (users.length > 0)
           return awsError(
             'ec2',
@@ -101,9 +100,9 @@ export class Ec2Emulator {
   }
 
   /**
-   * moto matches `addresses.private-ip-address` against the primary IP only; EC2 matches any of the
-   * ENI's private IPs ("addresses.private-ip-address - The private IPv4 addresses associated
-   * with the network interface", DescribeNetworkInterfaces). The gateway applies that filter.
+   * moto matches `addresses.private-ip-address` against the primary IP only; EC2 matches any of
+   * the ENI's private IPv4 addresses (DescribeNetworkInterfaces, filter list). The gateway
+   * applies that filter itself.
    */
   private async describeNetworkInterfaces(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
     const p = params(call);

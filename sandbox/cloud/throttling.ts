@@ -1,5 +1,6 @@
-// Request throttling as EC2 and ELBv2 do it: a token bucket per account, per service and per
-// kind of action (EC2 keeps separate buckets for mutating and non-mutating actions). A request
+// Request throttling as EC2 does it ("Request throttling for the Amazon EC2 API": request rate
+// limiting, a token bucket per account and per API, its size and refill rate set by the API's
+// category, mutating or non-mutating), and ELBv2 the same way. A request
 // that finds its bucket empty fails with the service's own throttling error, which the AWS SDK
 // retries. Off unless configured (env NETLAB_THROTTLING or PUT /_netlab/throttling), so tests
 // choose the rates they exercise; the fault injector's `rate` mode is separate and stays.
@@ -15,7 +16,7 @@ const bucketSchema = z.object({
 });
 export type BucketSpec = z.infer<typeof bucketSchema>;
 
-/** Buckets per service (SigV4 name) and action kind; a missing entry is not throttled. */
+/** Bucket size and refill per service (SigV4 name) and API category; a missing entry is not throttled. */
 export const throttlingSchema = z.object({
   ec2: z.object({ mutating: bucketSchema.optional(), nonMutating: bucketSchema.optional() }).default({}),
   elasticloadbalancing: z
@@ -67,7 +68,7 @@ export class Throttler {
     const kind = kindOf(call.operation);
     const spec = this.config[service][kind];
     if (!spec) return undefined;
-    const key = `${accountOf(authorization)} ${service} ${kind}`;
+    const key = `${accountOf(authorization)} ${service} ${call.operation}`;
     const now = Date.now();
     const bucket = this.buckets.get(key) ?? { tokens: spec.capacity, at: now };
     bucket.tokens = Math.min(spec.capacity, bucket.tokens + ((now - bucket.at) / 1000) * spec.refillPerSecond);
