@@ -6,7 +6,7 @@
 // NextMarker, CloudFormation NextToken, EKS maxResults/nextToken, Route53 maxitems/marker.
 import { awsError, type AwsCall } from './protocol.js';
 import type { GatewayResponse } from './http.js';
-import { childElements, escapeXml, findElement } from './xml.js';
+import { childElements, elementTexts, escapeXml, findElement } from './xml.js';
 
 /** How a service spells its paging: each has its own words for the token and the page size. */
 type Style = 'ec2' | 'iam' | 'elbv2' | 'cloudformation' | 'eks' | 'route53';
@@ -156,6 +156,8 @@ export class Pager {
 
   /** How to page this call, an error for a bad token, or undefined when the call is not paged. */
   prepare(call: AwsCall): PagedCall | GatewayResponse | undefined {
+    if (call.service === 'route53' && call.operation === 'ListResourceRecordSets' && this.pageSize > 0)
+      return this.recordSets(call);
     const op = pagedOperations[`${call.service} ${call.operation}`];
     if (!op || this.pageSize <= 0) return undefined;
     const { params, inBody } = paramsOf(call);
@@ -175,6 +177,45 @@ export class Pager {
       call: withParams(call, params, inBody),
       page: (res) => (res.status === 200 ? this.cut(op, call.operation, res, offset, size) : res),
     };
+  }
+
+  /**
+   * Route53 ListResourceRecordSets pages by record, not by token: a page starts at the record
+   * named by `name` and `type` (StartRecordName/Type) and ends with IsTruncated and the next
+   * page's NextRecordName/NextRecordType (Route 53 API reference, ListResourceRecordSets).
+   */
+  private recordSets(call: AwsCall): PagedCall {
+    const params = new URLSearchParams(call.query);
+    const [startName, startType] = [params.get('name'), params.get('type')];
+    const size = Math.max(1, Math.min(this.pageSize, Number(params.get('maxitems') || Infinity)));
+    for (const k of ['name', 'type', 'identifier', 'maxitems']) params.delete(k);
+    const canonical = (name: string): string => (name.endsWith('.') ? name : `${name}.`).toLowerCase();
+    const page = (res: GatewayResponse): GatewayResponse => {
+      const body = res.body.toString();
+      const list = findElement(body, 'ResourceRecordSets');
+      if (res.status !== 200 || !list) return res;
+      const records = childElements(body.slice(list.innerStart, list.innerEnd), 'ResourceRecordSet');
+      const nameOf = (r: string): string => canonical(elementTexts(r, 'Name')[0] ?? '');
+      const typeOf = (r: string): string => elementTexts(r, 'Type')[0] ?? '';
+      const start =
+        startName === null
+          ? 0
+          : records.findIndex((r) => nameOf(r) === canonical(startName) && (!startType || typeOf(r) === startType));
+      const from = start < 0 ? records.length : start;
+      const next = records[from + size];
+      const fields =
+        tag('IsTruncated', next ? 'true' : 'false') +
+        (next ? tag('NextRecordName', nameOf(next)) + tag('NextRecordType', typeOf(next)) : '') +
+        tag('MaxItems', String(size));
+      let xml = `${body.slice(0, list.start)}<ResourceRecordSets>${records.slice(from, from + size).join('')}</ResourceRecordSets>${body.slice(list.end)}`;
+      xml = ['IsTruncated', 'NextRecordName', 'NextRecordType', 'NextRecordIdentifier', 'MaxItems'].reduce(
+        dropElement,
+        xml,
+      );
+      const at = xml.lastIndexOf('</ListResourceRecordSetsResponse>');
+      return { ...res, body: at < 0 ? xml : xml.slice(0, at) + fields + xml.slice(at) };
+    };
+    return { call: { ...call, query: params }, page };
   }
 
   private cut(
@@ -209,10 +250,13 @@ export class Pager {
   }
 }
 
+const tag = (name: string, value: string | undefined): string =>
+  value === undefined ? '' : `<${name}>${escapeXml(value)}</${name}>`;
+const dropElement = (xml: string, name: string): string =>
+  xml.replace(new RegExp(`<${name}>[^<]*</${name}>|<${name}\\s*/>`, 'g'), '');
+
 /** Replaces moto's own paging fields with the page's. */
 function setPagingFields(xml: string, style: Style, operation: string, next: string | undefined, size: number): string {
-  const tag = (name: string, value: string | undefined): string =>
-    value === undefined ? '' : `<${name}>${escapeXml(value)}</${name}>`;
   const truncated = tag('IsTruncated', next ? 'true' : 'false');
   const [drop, fields, closing] = {
     ec2: [['nextToken'], tag('nextToken', next), `</${operation}Response>`],
@@ -226,7 +270,7 @@ function setPagingFields(xml: string, style: Style, operation: string, next: str
     ],
     eks: [[], '', ''],
   }[style] as [string[], string, string];
-  const out = drop.reduce((s, t) => s.replace(new RegExp(`<${t}>[^<]*</${t}>|<${t}\\s*/>`, 'g'), ''), xml);
+  const out = drop.reduce(dropElement, xml);
   const at = out.lastIndexOf(closing);
   return at < 0 ? out : out.slice(0, at) + fields + out.slice(at);
 }

@@ -24,10 +24,13 @@ import {
   paginateListRoles,
 } from '@aws-sdk/client-iam';
 import {
+  ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
   DeleteHostedZoneCommand,
   ListHostedZonesCommand,
+  ListResourceRecordSetsCommand,
   paginateListHostedZones,
+  type RRType,
 } from '@aws-sdk/client-route-53';
 import { awsClientOptions } from '../../activities/target.js';
 import { aws, target, unique } from '../helpers/sandbox.js';
@@ -120,4 +123,51 @@ test('CloudFormation ListStacks: pages with NextToken', async () => {
     (s) => s.StackName,
   );
   for (let i = 0; i < 6; i++) assert.ok(names.includes(`${prefix}-${i}`));
+});
+
+test('Route53 ListResourceRecordSets: pages that end with NextRecordName/NextRecordType', async () => {
+  const zoneName = `${unique('pgrr')}.example.`;
+  const { HostedZone } = await aws.route53.send(
+    new CreateHostedZoneCommand({ Name: zoneName, CallerReference: zoneName }),
+  );
+  const names = Array.from({ length: 8 }, (_, i) => `r${i}.${zoneName}`);
+  await aws.route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: HostedZone!.Id,
+      ChangeBatch: {
+        Changes: names.map((Name) => ({
+          Action: 'CREATE',
+          ResourceRecordSet: { Name, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] },
+        })),
+      },
+    }),
+  );
+  cleanups.push(async () => {
+    await aws.route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: HostedZone!.Id,
+        ChangeBatch: {
+          Changes: names.map((Name) => ({
+            Action: 'DELETE',
+            ResourceRecordSet: { Name, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] },
+          })),
+        },
+      }),
+    );
+    await aws.route53.send(new DeleteHostedZoneCommand({ Id: HostedZone!.Id }));
+  });
+  const seen: string[] = [];
+  let start: { StartRecordName?: string; StartRecordType?: RRType } = {};
+  let pages = 0;
+  for (;;) {
+    const page = await aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: HostedZone!.Id, ...start }));
+    pages++;
+    assert.ok((page.ResourceRecordSets ?? []).length <= 5);
+    seen.push(...(page.ResourceRecordSets ?? []).map((r) => `${r.Name} ${r.Type}`));
+    if (!page.IsTruncated) break;
+    start = { StartRecordName: page.NextRecordName, StartRecordType: page.NextRecordType };
+  }
+  assert.equal(pages, 2, 'SOA, NS and 8 records make two pages of 5');
+  for (const name of names) assert.ok(seen.includes(`${name} A`), `${name} is listed`);
+  assert.equal(new Set(seen).size, seen.length, 'no record on two pages');
 });
