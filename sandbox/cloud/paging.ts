@@ -125,15 +125,23 @@ function withParams(call: AwsCall, params: URLSearchParams, inBody: boolean): Aw
 
 // Tokens carry the offset and the operation, so one call's token is refused by another.
 const encodeToken = (operation: string, offset: number): string =>
-  Buffer.from(JSON.stringify({ operation, offset })).toString('base64url');
-function decodeToken(operation: string, token: string): number | undefined {
+  Buffer.from(JSON.stringify({ netlab: operation, offset })).toString('base64url');
+/** The offset a token of ours carries; 'foreign' for moto's own tokens; undefined when it is another call's. */
+function decodeToken(operation: string, token: string): number | 'foreign' | undefined {
+  let t: { netlab?: string; offset?: number };
   try {
-    const t = JSON.parse(Buffer.from(token, 'base64url').toString()) as { operation?: string; offset?: number };
-    return t.operation === operation && Number.isInteger(t.offset) && t.offset! >= 0 ? t.offset : undefined;
+    t = JSON.parse(Buffer.from(token, 'base64url').toString()) as typeof t;
   } catch {
-    return undefined;
+    return 'foreign';
   }
+  if (typeof t?.netlab !== 'string') return 'foreign';
+  return t.netlab === operation && Number.isInteger(t.offset) && t.offset! >= 0 ? t.offset : undefined;
 }
+
+/** moto paged the answer itself (more than its page holds): then its tokens are passed through. */
+const motoTruncated = (body: string): boolean =>
+  /<IsTruncated>true<\/IsTruncated>|<(nextToken|NextToken|NextMarker)>[^<]+</.test(body) ||
+  /"nextToken":\s*"[^"]/.test(body);
 
 const badToken: Record<Style, string> = {
   ec2: 'InvalidParameterValue',
@@ -164,6 +172,7 @@ export class Pager {
     if (op.byIds && [...params.keys()].some((k) => op.byIds!.test(k))) return undefined;
     const token = params.get(op.tokenParam);
     const offset = token === null ? 0 : decodeToken(call.operation, token);
+    if (offset === 'foreign') return undefined;
     if (offset === undefined) {
       const message = `The ${op.tokenParam} '${token}' is not valid for ${call.operation}`;
       return awsError(call.service, badToken[op.style], message, 400);
@@ -175,7 +184,10 @@ export class Pager {
     for (const [k, v] of Object.entries(op.motoAll ?? {})) params.set(k, v);
     return {
       call: withParams(call, params, inBody),
-      page: (res) => (res.status === 200 ? this.cut(op, call.operation, res, offset, size) : res),
+      page: (res) =>
+        res.status === 200 && !motoTruncated(res.body.toString())
+          ? this.cut(op, call.operation, res, offset, size)
+          : res,
     };
   }
 
