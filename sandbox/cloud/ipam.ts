@@ -119,7 +119,7 @@ export class VpcCniIpam {
     // A terminating pod keeps its address until it is gone, as the CNI frees it at sandbox teardown.
     const inUse = new Set(pods.items.map((p) => p.metadata?.annotations?.[podIpsAnnotation]).filter(Boolean));
     const unused = [...entry.assigned.keys()].filter((ip) => !inUse.has(ip));
-    if (unused.length > 0) await this.free(entry, unused);
+    if (unused.length > 0) await this.free(cluster, entry, unused);
     const waiting = pods.items
       .filter(
         (p) =>
@@ -226,7 +226,7 @@ export class VpcCniIpam {
     throw new Error(`subnet ${subnetId} has no free address`);
   }
 
-  private async free(entry: ClusterEntry, ips: string[]): Promise<void> {
+  private async free(cluster: string, entry: ClusterEntry, ips: string[]): Promise<void> {
     const byEni = new Map<string, string[]>();
     for (const ip of ips) byEni.set(entry.assigned.get(ip)!, [...(byEni.get(entry.assigned.get(ip)!) ?? []), ip]);
     for (const [eniId, addresses] of byEni) {
@@ -237,7 +237,8 @@ export class VpcCniIpam {
           if (!/InvalidNetworkInterfaceID/.test(err.name)) throw err;
         });
       for (const ip of addresses) entry.assigned.delete(ip);
-      await releaseIfEmpty(eniId);
+      if (await releaseIfEmpty(eniId))
+        this.log(`VPC CNI of ${cluster}: ${eniId} held no pod address: detached and deleted`);
     }
   }
 
@@ -253,13 +254,14 @@ export class VpcCniIpam {
 }
 
 /** Detaches and deletes an extra ENI (not an instance's primary) that holds no pod address. */
-async function releaseIfEmpty(eniId: string): Promise<void> {
+async function releaseIfEmpty(eniId: string): Promise<boolean> {
   const { NetworkInterfaces = [] } = await moto.ec2
     .send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }))
     .catch(() => ({ NetworkInterfaces: [] }));
   const eni = NetworkInterfaces[0];
-  if (!eni || secondaries(eni).length > 0 || (eni.Attachment?.DeviceIndex ?? 0) === 0) return;
+  if (!eni || secondaries(eni).length > 0 || (eni.Attachment?.DeviceIndex ?? 0) === 0) return false;
   if (eni.Attachment?.AttachmentId)
     await moto.ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: eni.Attachment.AttachmentId }));
   await moto.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId }));
+  return true;
 }
