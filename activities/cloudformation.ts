@@ -5,9 +5,9 @@ import {
   CloudFormationClient,
   CreateStackCommand,
   DeleteStackCommand,
-  DescribeStackEventsCommand,
   DescribeStacksCommand,
   paginateListStackResources,
+  paginateDescribeStackEvents,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { ApplicationFailure } from '@temporalio/common';
@@ -15,6 +15,7 @@ import type { LabSpec } from '../lab/spec.js';
 import type { NetworkOutputs } from '../lab/report.js';
 import { clusterName } from './eks.js';
 import { attempt, isNotFound } from './errors.js';
+import { allPages } from './pages.js';
 import { waitFor } from './poll.js';
 import { deleteSecurityGroups, labSecurityGroupsInVpc } from './securitygroups.js';
 import { awsClientOptions, type Target } from './target.js';
@@ -41,8 +42,13 @@ export async function describeNetworkStack(target: Target, labId: string): Promi
 
 /** The first failed resource of a rolled-back stack, with its reason. */
 async function firstFailure(cfn: CloudFormationClient, name: string): Promise<string> {
-  const { StackEvents = [] } = await cfn.send(new DescribeStackEventsCommand({ StackName: name }));
-  const failed = [...StackEvents].reverse().find((e) => e.ResourceStatus?.endsWith('_FAILED'));
+  // Events come newest first, in pages: the first failure can be on any page.
+  const events = await allPages(
+    'describe stack events',
+    paginateDescribeStackEvents({ client: cfn }, { StackName: name }),
+    (p) => p.StackEvents,
+  );
+  const failed = [...events].reverse().find((e) => e.ResourceStatus?.endsWith('_FAILED'));
   return failed
     ? `${failed.LogicalResourceId} (${failed.ResourceType}): ${failed.ResourceStatusReason}`
     : 'no failed resource reported';

@@ -4,17 +4,18 @@
 import {
   DescribeAvailabilityZonesCommand,
   DescribeInstanceTypesCommand,
-  DescribeNetworkInterfacesCommand,
   EC2Client,
   paginateDescribeInstances,
   paginateDescribeInstanceTypeOfferings,
   type Filter,
   type Instance,
+  paginateDescribeNetworkInterfaces,
 } from '@aws-sdk/client-ec2';
 import { maxPodsPerNode } from '../lab/capacity.js';
 import type { EniRecord } from '../lab/report.js';
 import { clusterName } from './eks.js';
 import { attempt } from './errors.js';
+import { allPages } from './pages.js';
 import { awsClientOptions, type Target } from './target.js';
 
 export interface InstanceLimits {
@@ -80,16 +81,20 @@ export async function nodeEnis(target: Target, nodesByInstance: Record<string, s
   const ids = Object.keys(nodesByInstance);
   if (ids.length === 0) return [];
   const ec2 = new EC2Client(awsClientOptions(target));
-  const { NetworkInterfaces = [] } = await attempt('describe ENIs', () =>
-    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: ids }] })),
+  const enis = await allPages(
+    'describe ENIs',
+    paginateDescribeNetworkInterfaces({ client: ec2 }, { Filters: [{ Name: 'attachment.instance-id', Values: ids }] }),
+    (page) => page.NetworkInterfaces,
   );
-  return NetworkInterfaces.map((eni) => ({
-    eniId: eni.NetworkInterfaceId!,
-    node: nodesByInstance[eni.Attachment?.InstanceId ?? ''] ?? '',
-    deviceIndex: eni.Attachment?.DeviceIndex ?? 0,
-    primaryIp: eni.PrivateIpAddress ?? '',
-    secondaryIps: (eni.PrivateIpAddresses ?? []).filter((a) => !a.Primary).map((a) => a.PrivateIpAddress!),
-  })).sort((a, b) => a.node.localeCompare(b.node) || a.deviceIndex - b.deviceIndex);
+  return enis
+    .map((eni) => ({
+      eniId: eni.NetworkInterfaceId!,
+      node: nodesByInstance[eni.Attachment?.InstanceId ?? ''] ?? '',
+      deviceIndex: eni.Attachment?.DeviceIndex ?? 0,
+      primaryIp: eni.PrivateIpAddress ?? '',
+      secondaryIps: (eni.PrivateIpAddresses ?? []).filter((a) => !a.Primary).map((a) => a.PrivateIpAddress!),
+    }))
+    .sort((a, b) => a.node.localeCompare(b.node) || a.deviceIndex - b.deviceIndex);
 }
 
 /** Instances that are not (being) terminated, from every page of DescribeInstances. */

@@ -2,11 +2,11 @@
 // the worst bug this tool can ship, so this asks each service directly rather than trusting
 // that teardown did what it meant to.
 import {
-  DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeSubnetsCommand,
-  DescribeVpcsCommand,
   EC2Client,
+  paginateDescribeNetworkInterfaces,
+  paginateDescribeSecurityGroups,
+  paginateDescribeSubnets,
+  paginateDescribeVpcs,
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import type { LeftoverResource } from '../lab/report.js';
@@ -16,6 +16,7 @@ import { clusterName } from './eks.js';
 import { labLoadBalancers } from './elbv2.js';
 import { attempt, isNotFound } from './errors.js';
 import { labIamResources } from './iam.js';
+import { allPages } from './pages.js';
 import { findZone, ownedRecords, zoneIsLabs } from './route53.js';
 import { awsClientOptions, type Target } from './target.js';
 
@@ -43,24 +44,29 @@ export async function findLeftovers(target: Target, labId: string, domain?: stri
   }
   const ec2 = new EC2Client(options);
   const tagged = [{ Name: `tag:${labTag}`, Values: [labId] }];
+  const client = { client: ec2 };
   out.push(...(await labInstances(target, labId)).map((i) => ({ kind: 'ec2-instance', id: i.InstanceId! })));
-  const { Vpcs = [] } = await attempt('describe VPCs', () => ec2.send(new DescribeVpcsCommand({ Filters: tagged })));
-  out.push(...Vpcs.map((v) => ({ kind: 'vpc', id: v.VpcId! })));
-  const { Subnets = [] } = await attempt('describe subnets', () =>
-    ec2.send(new DescribeSubnetsCommand({ Filters: tagged })),
+  const vpcs = await allPages('describe VPCs', paginateDescribeVpcs(client, { Filters: tagged }), (p) => p.Vpcs);
+  out.push(...vpcs.map((v) => ({ kind: 'vpc', id: v.VpcId! })));
+  const subnets = await allPages(
+    'describe subnets',
+    paginateDescribeSubnets(client, { Filters: tagged }),
+    (p) => p.Subnets,
   );
-  out.push(...Subnets.map((s) => ({ kind: 'subnet', id: s.SubnetId! })));
-  const { SecurityGroups = [] } = await attempt('describe security groups', () =>
-    ec2.send(new DescribeSecurityGroupsCommand({ Filters: tagged })),
+  out.push(...subnets.map((s) => ({ kind: 'subnet', id: s.SubnetId! })));
+  const groups = await allPages(
+    'describe security groups',
+    paginateDescribeSecurityGroups(client, { Filters: tagged }),
+    (p) => p.SecurityGroups,
   );
-  out.push(...SecurityGroups.map((g) => ({ kind: 'security-group', id: g.GroupId! })));
-  if (Vpcs.length > 0) {
-    const { NetworkInterfaces = [] } = await attempt('describe ENIs', () =>
-      ec2.send(
-        new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'vpc-id', Values: Vpcs.map((v) => v.VpcId!) }] }),
-      ),
+  out.push(...groups.map((g) => ({ kind: 'security-group', id: g.GroupId! })));
+  if (vpcs.length > 0) {
+    const enis = await allPages(
+      'describe ENIs',
+      paginateDescribeNetworkInterfaces(client, { Filters: [{ Name: 'vpc-id', Values: vpcs.map((v) => v.VpcId!) }] }),
+      (p) => p.NetworkInterfaces,
     );
-    out.push(...NetworkInterfaces.map((n) => ({ kind: 'eni', id: n.NetworkInterfaceId! })));
+    out.push(...enis.map((n) => ({ kind: 'eni', id: n.NetworkInterfaceId! })));
   }
   out.push(...(await labLoadBalancers(target, labId)));
   out.push(...(await labIamResources(target, labId)));

@@ -1,20 +1,20 @@
 // The sweeper's activities: which lab ids still own something in AWS, which labs Temporal still
 // runs, and deleting what a lab left when its workflow can no longer do it (terminated runs no
 // workflow code, so no teardown). Deletes reuse the lab's own idempotent undos, in teardown order.
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, paginateDescribeStacks } from '@aws-sdk/client-cloudformation';
 import {
   DeleteNetworkInterfaceCommand,
   DeleteSecurityGroupCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeVpcsCommand,
   EC2Client,
+  paginateDescribeNetworkInterfaces,
+  paginateDescribeSecurityGroups,
+  paginateDescribeVpcs,
   TerminateInstancesCommand,
   type Filter,
 } from '@aws-sdk/client-ec2';
-import { DescribeClusterCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
-import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
-import { ListHostedZonesCommand, ListTagsForResourcesCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { DescribeClusterCommand, EKSClient, paginateListClusters } from '@aws-sdk/client-eks';
+import { IAMClient, ListRoleTagsCommand, paginateListRoles } from '@aws-sdk/client-iam';
+import { ListTagsForResourcesCommand, paginateListHostedZones, Route53Client } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LeftoverResource } from '../lab/report.js';
 import { labIdFromWorkflowId } from '../lab/spec.js';
@@ -26,6 +26,7 @@ import { elbResourcesWithTags } from './elbv2.js';
 import { attempt, orMissing } from './errors.js';
 import { deleteIam } from './iam.js';
 import { findLeftovers } from './leaks.js';
+import { allPages } from './pages.js';
 import { heartbeat } from './poll.js';
 import { deleteLbControllerLeftovers } from './phases/lbcontroller.js';
 import { deleteRecords, deleteZone, findZone, ownedRecords } from './route53.js';
@@ -37,12 +38,8 @@ const labIdOf = (tags: { Key?: string; Value?: string }[] | undefined): string |
 /** Every hosted zone tagged with a lab id, as zone id → lab id. */
 async function taggedZones(target: Target): Promise<Map<string, string>> {
   const r53 = new Route53Client(awsClientOptions(target));
-  const ids: string[] = [];
-  for (let marker: string | undefined, more = true; more;) {
-    const page = await attempt('list zones', () => r53.send(new ListHostedZonesCommand({ Marker: marker })));
-    ids.push(...(page.HostedZones ?? []).map((z) => z.Id!.replace('/hostedzone/', '')));
-    [marker, more] = [page.NextMarker, page.IsTruncated ?? false];
-  }
+  const zones = await allPages('list zones', paginateListHostedZones({ client: r53 }, {}), (p) => p.HostedZones);
+  const ids = zones.map((z) => z.Id!.replace('/hostedzone/', ''));
   const out = new Map<string, string>();
   // ListTagsForResources takes at most 10 zones a call.
   for (let i = 0; i < ids.length; i += 10) {
@@ -64,28 +61,25 @@ export async function findLabIds(target: Target): Promise<string[]> {
   const add = (id: string | undefined): void => void (id && ids.add(id));
 
   const cfn = new CloudFormationClient(options);
-  for (let token: string | undefined, more = true; more;) {
-    const page = await attempt('describe stacks', () => cfn.send(new DescribeStacksCommand({ NextToken: token })));
-    for (const s of page.Stacks ?? []) if (s.StackStatus !== 'DELETE_COMPLETE') add(labIdOf(s.Tags));
-    [token, more] = [page.NextToken, !!page.NextToken];
-  }
+  for (const s of await allPages('describe stacks', paginateDescribeStacks({ client: cfn }, {}), (p) => p.Stacks))
+    if (s.StackStatus !== 'DELETE_COMPLETE') add(labIdOf(s.Tags));
 
   const eks = new EKSClient(options);
-  for (let token: string | undefined, more = true; more;) {
-    const page = await attempt('list clusters', () => eks.send(new ListClustersCommand({ nextToken: token })));
-    for (const name of page.clusters ?? []) {
-      const found = await attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name }))));
-      add(found?.cluster?.tags?.[labTag]);
-    }
-    [token, more] = [page.nextToken, !!page.nextToken];
+  for (const name of await allPages('list clusters', paginateListClusters({ client: eks }, {}), (p) => p.clusters)) {
+    const found = await attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name }))));
+    add(found?.cluster?.tags?.[labTag]);
   }
 
   const ec2 = new EC2Client(options);
   const tagged: Filter[] = [{ Name: 'tag-key', Values: [labTag] }];
-  const { Vpcs = [] } = await attempt('describe VPCs', () => ec2.send(new DescribeVpcsCommand({ Filters: tagged })));
-  for (const v of Vpcs) add(labIdOf(v.Tags));
+  const vpcs = await allPages(
+    'describe VPCs',
+    paginateDescribeVpcs({ client: ec2 }, { Filters: tagged }),
+    (p) => p.Vpcs,
+  );
+  for (const v of vpcs) add(labIdOf(v.Tags));
   // Node instances carry EKS's tags, not the lab's: they belong to the lab whose VPC they are in.
-  const labOfVpc = new Map(Vpcs.map((v) => [v.VpcId!, labIdOf(v.Tags)]));
+  const labOfVpc = new Map(vpcs.map((v) => [v.VpcId!, labIdOf(v.Tags)]));
   for (const i of await liveInstances(target, [{ Name: 'tag-key', Values: ['eks:cluster-name'] }]))
     add(labOfVpc.get(i.VpcId!));
 
@@ -93,16 +87,12 @@ export async function findLabIds(target: Target): Promise<string[]> {
   for (const r of await elbResourcesWithTags(target)) add(labIdOf(r.tags));
 
   const iam = new IAMClient(options);
-  for (let marker: string | undefined, more = true; more;) {
-    const page = await attempt('list roles', () => iam.send(new ListRolesCommand({ Marker: marker })));
-    for (const role of page.Roles ?? []) {
-      // ListRoles leaves tags out on AWS.
-      const roleTags = await attempt('list role tags', () =>
-        orMissing(iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))),
-      );
-      add(labIdOf(roleTags?.Tags));
-    }
-    [marker, more] = [page.Marker, page.IsTruncated ?? false];
+  for (const role of await allPages('list roles', paginateListRoles({ client: iam }, {}), (p) => p.Roles)) {
+    // ListRoles leaves tags out on AWS.
+    const roleTags = await attempt('list role tags', () =>
+      orMissing(iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))),
+    );
+    add(labIdOf(roleTags?.Tags));
   }
 
   for (const labId of (await taggedZones(target)).values()) add(labId);
@@ -131,29 +121,34 @@ async function deleteDns(target: Target, labId: string, domain?: string): Promis
 async function deleteStragglers(target: Target, labId: string): Promise<void> {
   const ec2 = new EC2Client(awsClientOptions(target));
   const tagged: Filter[] = [{ Name: `tag:${labTag}`, Values: [labId] }];
+  const client = { client: ec2 };
   const instances = (await labInstances(target, labId)).map((i) => i.InstanceId!);
   if (instances.length > 0)
     await attempt('terminate instances', () => ec2.send(new TerminateInstancesCommand({ InstanceIds: instances })));
 
-  const { Vpcs = [] } = await attempt('describe VPCs', () => ec2.send(new DescribeVpcsCommand({ Filters: tagged })));
+  const vpcs = await allPages('describe VPCs', paginateDescribeVpcs(client, { Filters: tagged }), (p) => p.Vpcs);
   const eniFilters: Filter[][] = [tagged];
-  if (Vpcs.length > 0) eniFilters.push([{ Name: 'vpc-id', Values: Vpcs.map((v) => v.VpcId!) }]);
+  if (vpcs.length > 0) eniFilters.push([{ Name: 'vpc-id', Values: vpcs.map((v) => v.VpcId!) }]);
   for (const Filters of eniFilters) {
-    const { NetworkInterfaces = [] } = await attempt('describe ENIs', () =>
-      ec2.send(new DescribeNetworkInterfacesCommand({ Filters })),
+    const enis = await allPages(
+      'describe ENIs',
+      paginateDescribeNetworkInterfaces(client, { Filters }),
+      (p) => p.NetworkInterfaces,
     );
     // Attached ENIs go with their instance.
-    for (const eni of NetworkInterfaces.filter((n) => n.Status === 'available')) {
+    for (const eni of enis.filter((n) => n.Status === 'available')) {
       await attempt('delete ENI', () =>
         orMissing(ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }))),
       );
     }
   }
 
-  const { SecurityGroups = [] } = await attempt('describe security groups', () =>
-    ec2.send(new DescribeSecurityGroupsCommand({ Filters: tagged })),
+  const groups = await allPages(
+    'describe security groups',
+    paginateDescribeSecurityGroups(client, { Filters: tagged }),
+    (p) => p.SecurityGroups,
   );
-  for (const sg of SecurityGroups.filter((g) => g.GroupName !== 'default')) {
+  for (const sg of groups.filter((g) => g.GroupName !== 'default')) {
     await attempt('delete security group', () =>
       orMissing(ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg.GroupId }))),
     );

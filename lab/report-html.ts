@@ -415,7 +415,7 @@ function networkingSection(n: NetworkingResult, nodes: NodeRecord[]): Html {
     'networking',
     'VPC CNI: pod → node → ENI',
     h`<p>kube-proxy mode <b>${n.kubeProxyMode}</b> · ${n.enis.length} ENIs · ${n.pods.length} pods ·
-pods outside the VPC CIDR: <b>${n.podsOutsideVpc}</b></p>`,
+pods outside the VPC CIDR: <b>${n.podsOutsideVpc}</b>${n.podsOnNoEni === undefined ? '' : h` · pods on no ENI: <b>${n.podsOnNoEni}</b>`}</p>`,
     h`<p class="note">Why some pods seem to share the node's IP: ${host} pods run with <code>hostNetwork</code>
 (aws-node, kube-proxy) in the node's own network namespace, so they show the node's IP, the primary IP of eth0.
 The other ${own} pods each get a VPC address of their own, a secondary IP of one of the node's ENIs

@@ -66,7 +66,8 @@ export function renderMarkdown(r: LabReport): string {
       '',
       '## VPC CNI',
       '',
-      `kube-proxy mode: **${n.kubeProxyMode}**; pods outside the VPC CIDR: **${n.podsOutsideVpc}**.`,
+      `kube-proxy mode: **${n.kubeProxyMode}**; pods outside the VPC CIDR: **${n.podsOutsideVpc}**` +
+        (n.podsOnNoEni === undefined ? '.' : `; pods on no ENI: **${n.podsOnNoEni}**.`),
     );
     out.push(
       '',

@@ -105,6 +105,8 @@ export interface NetworkingResult {
   enis: EniRecord[];
   pods: PodPlacement[];
   podsOutsideVpc: number;
+  /** Pods whose IP no ENI of their node holds (the VPC CNI gives every pod one); absent in older reports. */
+  podsOnNoEni?: number;
 }
 
 export interface DensityResult {

@@ -39,5 +39,12 @@ export async function verifyNetworking(
       };
     })
     .sort((a, b) => a.node.localeCompare(b.node) || a.pod.localeCompare(b.pod));
-  return { addons, kubeProxyMode, enis, pods, podsOutsideVpc: pods.filter((p) => !p.inVpc).length };
+  return {
+    addons,
+    kubeProxyMode,
+    enis,
+    pods,
+    podsOutsideVpc: pods.filter((p) => !p.inVpc).length,
+    podsOnNoEni: pods.filter((p) => !p.eniId).length,
+  };
 }

@@ -7,7 +7,9 @@ import {
   DeleteInternetGatewayCommand,
   DeleteRouteTableCommand,
   DescribeInternetGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
   DetachInternetGatewayCommand,
   DisassociateRouteTableCommand,
 } from '@aws-sdk/client-ec2';
@@ -15,25 +17,113 @@ import { moto } from './aws.js';
 import type { GatewayResponse } from './http.js';
 import type { LatencyProfile } from './latency.js';
 import type { AwsCall } from './protocol.js';
+import { escapeXml } from './xml.js';
 
 type Forward = (call: AwsCall) => Promise<GatewayResponse>;
 
 export class CloudFormationEmulator {
   private readonly createdAt = new Map<string, number>();
+  /** Stacks whose last delete failed on a dependency, by stack id: the resource and the reason. */
+  private readonly deleteFailed = new Map<string, { logicalId: string; type: string; reason: string }>();
 
   constructor(private readonly profile: () => LatencyProfile) {}
 
   async handle(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
-    if (call.operation === 'DeleteStack')
-      await this.deleteWhatMotoCannot(new URLSearchParams(call.body.toString()).get('StackName'));
+    if (call.operation === 'DeleteStack') {
+      const stackName = new URLSearchParams(call.body.toString()).get('StackName');
+      if (await this.blockedByDependency(stackName)) return deleteStackAccepted();
+      await this.deleteWhatMotoCannot(stackName);
+    }
     const res = await forward(call);
     if (res.status !== 200) return res;
     if (call.operation === 'CreateStack') {
       const id = /<StackId>([^<]+)<\/StackId>/.exec(res.body.toString())?.[1];
       if (id) this.createdAt.set(id, Date.now());
     }
-    if (call.operation === 'DescribeStacks') return { ...res, body: this.inProgress(res.body.toString()) };
+    if (call.operation === 'DescribeStacks')
+      return { ...res, body: this.withDeleteFailures(this.inProgress(res.body.toString())) };
+    if (call.operation === 'DescribeStackEvents') return { ...res, body: this.withFailureEvents(res.body.toString()) };
     return res;
+  }
+
+  /**
+   * CloudFormation deletes a stack's resources and fails on the VPC's when something outside the
+   * stack still uses them: an ENI in a subnet (DeleteSubnet) or a security group in the VPC that
+   * the stack did not make, such as a load balancer's (DeleteVpc) — DependencyViolation, and the
+   * stack ends DELETE_FAILED (CloudFormation user guide, "Delete a stack that fails to delete").
+   */
+  private async blockedByDependency(stackName: string | null): Promise<boolean> {
+    if (!stackName) return false;
+    const resources = await moto.cloudformation
+      .send(new DescribeStackResourcesCommand({ StackName: stackName }))
+      .then((r) => r.StackResources ?? [])
+      .catch(() => []);
+    const stackId = resources[0]?.StackId;
+    if (!stackId) return false;
+    this.deleteFailed.delete(stackId);
+    const own = new Set(resources.map((r) => r.PhysicalResourceId));
+    for (const vpc of resources.filter((r) => r.ResourceType === 'AWS::EC2::VPC' && r.PhysicalResourceId)) {
+      const vpcId = vpc.PhysicalResourceId!;
+      const inVpc = [{ Name: 'vpc-id', Values: [vpcId] }];
+      const { NetworkInterfaces = [] } = await moto.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: inVpc }));
+      const { SecurityGroups = [] } = await moto.ec2.send(new DescribeSecurityGroupsCommand({ Filters: inVpc }));
+      const eni = NetworkInterfaces[0];
+      const subnet = resources.find((r) => r.PhysicalResourceId === eni?.SubnetId);
+      const group = SecurityGroups.find((g) => g.GroupName !== 'default' && !own.has(g.GroupId));
+      const failure = eni
+        ? {
+            logicalId: subnet?.LogicalResourceId ?? vpc.LogicalResourceId!,
+            type: subnet ? 'AWS::EC2::Subnet' : 'AWS::EC2::VPC',
+            reason: `The subnet '${eni.SubnetId}' has dependencies and cannot be deleted. (Service: Ec2, Status Code: 400, Error Code: DependencyViolation)`,
+          }
+        : group
+          ? {
+              logicalId: vpc.LogicalResourceId!,
+              type: 'AWS::EC2::VPC',
+              reason: `The vpc '${vpcId}' has dependencies and cannot be deleted. (Service: Ec2, Status Code: 400, Error Code: DependencyViolation)`,
+            }
+          : undefined;
+      if (failure) {
+        this.deleteFailed.set(stackId, failure);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private withDeleteFailures(xml: string): string {
+    for (const [id, failure] of this.deleteFailed) {
+      const start = xml.indexOf(`<StackId>${id}</StackId>`);
+      if (start < 0) continue;
+      const next = xml.indexOf('<StackId>', start + 1);
+      const end = next < 0 ? xml.length : next;
+      const section = xml
+        .slice(start, end)
+        .replace(/<StackStatus>[^<]*<\/StackStatus>/, '<StackStatus>DELETE_FAILED</StackStatus>')
+        .replace(/<StackStatusReason>[^<]*<\/StackStatusReason>/, '')
+        .replace(
+          '<StackStatus>',
+          `<StackStatusReason>The following resource(s) failed to delete: [${failure.logicalId}]. </StackStatusReason><StackStatus>`,
+        );
+      xml = xml.slice(0, start) + section + xml.slice(end);
+    }
+    return xml;
+  }
+
+  /** The failed resource's DELETE_FAILED event, newest first, as CloudFormation records it. */
+  private withFailureEvents(xml: string): string {
+    for (const [id, failure] of this.deleteFailed) {
+      if (!xml.includes(`<StackId>${id}</StackId>`)) continue;
+      const event = [
+        `<member><StackId>${id}</StackId><EventId>${crypto.randomUUID()}</EventId>`,
+        `<StackName>${escapeXml(id.split('/')[1] ?? id)}</StackName>`,
+        `<LogicalResourceId>${failure.logicalId}</LogicalResourceId><ResourceType>${failure.type}</ResourceType>`,
+        `<Timestamp>${new Date().toISOString()}</Timestamp><ResourceStatus>DELETE_FAILED</ResourceStatus>`,
+        `<ResourceStatusReason>${escapeXml(failure.reason)}</ResourceStatusReason></member>`,
+      ].join('');
+      xml = xml.replace('<StackEvents>', `<StackEvents>${event}`);
+    }
+    return xml;
   }
 
   /** Reports CREATE_IN_PROGRESS for stacks younger than the profile's creation time. */
@@ -83,4 +173,13 @@ export class CloudFormationEmulator {
       if (InternetGateways.length) await moto.ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id }));
     }
   }
+}
+
+/** DeleteStack's answer: CloudFormation accepts the request; failures show on the stack later. */
+function deleteStackAccepted(): GatewayResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/xml' },
+    body: `<DeleteStackResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata></DeleteStackResponse>`,
+  };
 }

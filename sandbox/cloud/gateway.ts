@@ -5,23 +5,29 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import { endpoints } from '../config.js';
 import type { CloudFormationEmulator } from './cloudformation.js';
 import type { DnsEmulator } from './dns.js';
+import type { Ec2Emulator } from './ec2.js';
 import type { EksEmulator } from './eks.js';
 import { faultSpecSchema, type FaultInjector } from './faults.js';
 import type { IamEnforcement } from './iam-enforcement.js';
 import { json, type GatewayResponse } from './http.js';
 import { latencyProfiles, latencyProfileSchema, type LatencyProfile } from './latency.js';
 import type { LoadBalancerEmulator } from './loadbalancers.js';
+import type { Pager } from './paging.js';
+import { throttlingSchema, type Throttler } from './throttling.js';
 import { reviewToken } from './tokens.js';
 import { awsError, faultErrors, operationOf, serviceOf, type AwsCall } from './protocol.js';
 
 export interface Cloud {
   cloudformation: CloudFormationEmulator;
   eks: EksEmulator;
+  ec2: Ec2Emulator;
   loadBalancers: LoadBalancerEmulator;
   dns: DnsEmulator;
   faults: FaultInjector;
   /** IRSA: web identity checks and the IRSA roles' policies on calls signed with their keys. */
   iam: IamEnforcement;
+  paging: Pager;
+  throttling: Throttler;
   profile: { current: LatencyProfile };
   log: (line: string) => void;
 }
@@ -46,7 +52,8 @@ function forwardToMoto(call: AwsCall, headers: IncomingMessage['headers']): Prom
         port: target.port,
         method: call.method,
         path: call.path + (qs ? `?${qs}` : ''),
-        headers,
+        // The gateway may have rewritten the body (paging, filters).
+        headers: { ...headers, 'content-length': String(call.body.length) },
       },
       (res) => {
         void readBody(res).then((body) => {
@@ -99,6 +106,24 @@ async function admin(cloud: Cloud, method: string, path: string, body: Buffer): 
     if (method === 'DELETE') cloud.faults.clear();
     return json(200, cloud.faults.list());
   }
+  if (path === '/_netlab/paging') {
+    if (method === 'PUT') {
+      const size = (parsed as { pageSize?: unknown }).pageSize;
+      if (!Number.isInteger(size) || (size as number) < 0)
+        return json(400, { error: 'pageSize must be a whole number (0: no paging by the gateway)' });
+      cloud.paging.pageSize = size as number;
+    }
+    return json(200, { pageSize: cloud.paging.pageSize });
+  }
+  if (path === '/_netlab/throttling') {
+    if (method === 'PUT') {
+      const config = throttlingSchema.safeParse(parsed);
+      if (!config.success)
+        return json(400, { error: config.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+      cloud.throttling.set(config.data);
+    }
+    return json(200, cloud.throttling.current);
+  }
   if (path === '/_netlab/profile') {
     if (method === 'PUT') {
       const named = (parsed as { name?: string }).name;
@@ -150,19 +175,26 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
       // An `outcome` fault lets the call succeed and makes the resource fail later.
       const outcome = fault?.outcome;
       if (fault && !fault.after && !outcome) return failWith();
+      const throttled = cloud.throttling.check(call, req.headers.authorization);
+      if (throttled) return throttled;
       const denied = await cloud.iam.check(call, req.headers.authorization);
       if (denied) return denied;
+      const paged = cloud.paging.prepare(call);
+      if (paged && !('call' in paged)) return paged;
       const forward = (c: AwsCall): Promise<GatewayResponse> => forwardToMoto(c, req.headers);
-      const answer =
-        call.service === 'eks'
-          ? await cloud.eks.handle(call, forward, outcome)
-          : call.service === 'cloudformation'
-            ? await cloud.cloudformation.handle(call, forward)
-            : call.service === 'elasticloadbalancing'
-              ? await cloud.loadBalancers.handle(call, forward)
-              : call.operation === 'AssumeRoleWithWebIdentity' // unsigned, so no service in its credential scope
-                ? await cloud.iam.assumeRoleWithWebIdentity(call, forward)
-                : await forward(call);
+      const route = async (c: AwsCall): Promise<GatewayResponse> =>
+        c.service === 'eks'
+          ? cloud.eks.handle(c, forward, outcome)
+          : c.service === 'cloudformation'
+            ? cloud.cloudformation.handle(c, forward)
+            : c.service === 'ec2'
+              ? cloud.ec2.handle(c, forward)
+              : c.service === 'elasticloadbalancing'
+                ? cloud.loadBalancers.handle(c, forward)
+                : c.operation === 'AssumeRoleWithWebIdentity' // unsigned, so no service in its credential scope
+                  ? cloud.iam.assumeRoleWithWebIdentity(c, forward)
+                  : forward(c);
+      const answer = paged ? paged.page(await route(paged.call)) : await route(call);
       return fault && !outcome ? failWith() : answer;
     })()
       .then((out) => res.writeHead(out.status, out.headers).end(out.body))

@@ -8,6 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { kwokWorkdir, projectRoot, stateDir, versions } from '../config.js';
 import { run, toolPaths } from '../tools.js';
 import { closeKubelets, egressSelectorConfig, serveKubelets } from './kubelets.js';
+import { kwokStages } from './kwok-stages.js';
 
 /** Ports free on 127.0.0.1 now, each held until all are found so none is handed out twice. */
 async function freeLoopbackPorts(count: number): Promise<number[]> {
@@ -162,6 +163,7 @@ export async function createKwokCluster(
       '  execs:',
       '  - containers: [iperf3]',
       '    local: {}',
+      ...kwokStages,
     ].join('\n'),
   );
   await run(toolPaths.kwokctl, ['create', 'cluster', '--name', name, '--config', kwokctlConfig, '--wait', '2m'], log, {

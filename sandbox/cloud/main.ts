@@ -3,15 +3,19 @@
 import { endpoints, ports } from '../config.js';
 import { CloudFormationEmulator } from './cloudformation.js';
 import { DnsEmulator } from './dns.js';
+import { Ec2Emulator } from './ec2.js';
 import { EksEmulator } from './eks.js';
 import { FaultInjector } from './faults.js';
 import { IamEnforcement } from './iam-enforcement.js';
 import { startGateway, type Cloud } from './gateway.js';
 import { Iperf3Emulator } from './iperf3.js';
+import { VpcCniIpam } from './ipam.js';
 import { deleteKwokCluster, kwokClusters } from './kwok.js';
 import { latencyProfiles } from './latency.js';
 import { LoadBalancerEmulator } from './loadbalancers.js';
+import { Pager } from './paging.js';
 import { PodRunner } from './podrunner.js';
+import { Throttler } from './throttling.js';
 
 const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
 const profileName = (process.env.NETLAB_PROFILE ?? 'fast') as keyof typeof latencyProfiles;
@@ -26,16 +30,19 @@ for (const name of kwokClusters()) {
 const loadBalancers = new LoadBalancerEmulator(() => profile.current, log);
 const pods = new PodRunner(log);
 const iperf3 = new Iperf3Emulator(log);
+const ipam = new VpcCniIpam(log);
 const eks = new EksEmulator(
   () => profile.current,
   {
     running: (name, kc, vpc) => {
       loadBalancers.watch(name, kc, vpc);
+      ipam.watch(name, kc);
       pods.watch(name, kc);
       iperf3.watch(name, kc);
     },
     stopping: (name) => {
       loadBalancers.unwatch(name);
+      ipam.unwatch(name);
       void pods.unwatch(name);
       void iperf3.unwatch(name);
     },
@@ -46,10 +53,13 @@ const dns = new DnsEmulator(() => profile.current.dnsPropagationMs, log);
 const cloud: Cloud = {
   cloudformation: new CloudFormationEmulator(() => profile.current),
   eks,
+  ec2: new Ec2Emulator(),
   loadBalancers,
   dns,
   faults: new FaultInjector(),
   iam: new IamEnforcement((issuer) => eks.kubeConfigByIssuer(issuer), log),
+  paging: new Pager(),
+  throttling: new Throttler(),
   profile,
   log,
 };
@@ -67,6 +77,7 @@ async function shutdown(): Promise<void> {
   front.close();
   dns.stop();
   loadBalancers.stopAll();
+  ipam.stopAll();
   await pods.stopAll();
   await iperf3.stopAll();
   await eks.deleteAll();

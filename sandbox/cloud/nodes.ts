@@ -13,6 +13,7 @@ import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/
 import { maxPodsPerNode } from '../../lab/capacity.js';
 import { sandboxRegion } from '../config.js';
 import { moto } from './aws.js';
+import { releaseEnisOfTerminated } from './ec2.js';
 
 export interface NodegroupSpec {
   cluster: string;
@@ -98,17 +99,6 @@ export async function installEksSystemObjects(
   );
 }
 
-/** Splits the upper half of a subnet into /27 blocks: one pod range per node, as ipamd hands out secondary IPs. */
-function podCidr(subnetCidr: string, index: number): string {
-  const [base, bits] = subnetCidr.split('/');
-  const toInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-  const toIp = (n: number): string => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
-  const size = 2 ** (32 - Number(bits));
-  const start = toInt(base!) + size / 2 + index * 32;
-  if (start + 32 > toInt(base!) + size) throw new Error(`subnet ${subnetCidr} has no room for another node's pod IPs`);
-  return `${toIp(start)}/27`;
-}
-
 /** The Auto Scaling group EKS makes for a node group: `eks-<node group>-<uuid>`; stable per name here. */
 function autoScalingGroupName(nodegroup: string): string {
   const hex = createHash('sha256').update(nodegroup).digest('hex');
@@ -132,7 +122,6 @@ export async function joinNodes(kc: KubeConfig, spec: NodegroupSpec): Promise<st
   const imageId = Images[0]?.ImageId;
   if (!imageId) throw new Error('EC2 offers no image to launch nodes from');
   const core = kc.makeApiClient(CoreV1Api);
-  const existing = (await core.listNode()).items.length;
   const ids: string[] = [];
   for (let i = 0; i < spec.desiredSize; i++) {
     const subnet = Subnets[i % Subnets.length]!;
@@ -178,10 +167,8 @@ export async function joinNodes(kc: KubeConfig, spec: NodegroupSpec): Promise<st
           'eks.amazonaws.com/capacityType': 'ON_DEMAND',
         },
       },
-      spec: {
-        providerID: `aws:///${zone}/${instance.InstanceId}`,
-        podCIDR: podCidr(subnet.CidrBlock!, Math.floor((existing + i) / Subnets.length)),
-      },
+      // No podCIDR: pods get their IPs from the node's ENIs (ipam.ts), as the VPC CNI gives them.
+      spec: { providerID: `aws:///${zone}/${instance.InstanceId}` },
       status: {
         addresses: [
           { type: 'InternalIP', address: ip },
@@ -221,5 +208,7 @@ export async function removeNodes(kc: KubeConfig, spec: NodegroupSpec, instanceI
   const core = kc.makeApiClient(CoreV1Api);
   const nodes = await core.listNode({ labelSelector: `eks.amazonaws.com/nodegroup=${spec.name}` });
   for (const n of nodes.items) await core.deleteNode({ name: n.metadata!.name! }).catch(() => undefined);
-  if (instanceIds.length > 0) await moto.ec2.send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
+  if (instanceIds.length === 0) return;
+  await moto.ec2.send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
+  await releaseEnisOfTerminated(instanceIds);
 }

@@ -28,6 +28,8 @@ test('every phase passes on the sandbox with figures that match it', async () =>
   assert.deepEqual(r.networking!.addons.map((a) => a.name).sort(), ['coredns', 'kube-proxy', 'vpc-cni']);
   assert.equal(r.networking!.kubeProxyMode, 'iptables');
   assert.equal(r.networking!.podsOutsideVpc, 0);
+  // The VPC CNI map names every pod's ENI (the sandbox gives pod IPs the VPC CNI way).
+  assert.equal(r.networking!.podsOnNoEni, 0, JSON.stringify(r.networking!.pods.filter((p) => !p.eniId)));
   assert.equal(
     Object.values(r.nlb!.perPod).reduce((a, b) => a + b, 0),
     100,

@@ -1,0 +1,130 @@
+// The EC2 part of the gateway: what moto 5.2.5 does differently from EC2 for the calls the lab
+// and the Load Balancer Controller make. The filter `addresses.private-ip-address` finds an ENI
+// by any of its private IPs (moto only looks at the primary one), and deleting a security group
+// or subnet that an ENI still uses fails with DependencyViolation (moto deletes it).
+import {
+  DeleteNetworkInterfaceCommand,
+  DescribeNetworkInterfacesCommand,
+  DetachNetworkInterfaceCommand,
+  type Filter,
+} from '@aws-sdk/client-ec2';
+import { moto } from './aws.js';
+import type { GatewayResponse } from './http.js';
+import { awsError, type AwsCall } from './protocol.js';
+import { childElements, elementTexts, findElement } from './xml.js';
+
+type Forward = (call: AwsCall) => Promise<GatewayResponse>;
+
+/** How the VPC CNI describes the ENIs it creates: `aws-K8S-<instance id>`. */
+export const cniEniDescription = 'aws-K8S-';
+
+/**
+ * What EC2 does to a terminated instance's ENIs and moto does not: the primary ENI made at
+ * launch and the ENIs the VPC CNI attached (it sets DeleteOnTermination on them) are deleted;
+ * any other ENI is detached and kept (EC2 user guide, "Delete on termination" of network
+ * interface attributes).
+ */
+export async function releaseEnisOfTerminated(instanceIds: string[]): Promise<void> {
+  if (instanceIds.length === 0) return;
+  const { NetworkInterfaces = [] } = await moto.ec2.send(
+    new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: instanceIds }] }),
+  );
+  for (const eni of NetworkInterfaces) {
+    const deleteOnTermination =
+      (eni.Attachment?.DeviceIndex ?? 0) === 0 || (eni.Description ?? '').startsWith(cniEniDescription);
+    if (eni.Attachment?.AttachmentId && !deleteOnTermination)
+      await moto.ec2.send(
+        new DetachNetworkInterfaceCommand({ AttachmentId: eni.Attachment.AttachmentId, Force: true }),
+      );
+    if (deleteOnTermination)
+      await moto.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }));
+  }
+}
+
+/** The query protocol's parameters travel in the form body (the SDK) or the query string. */
+function params(call: AwsCall): URLSearchParams {
+  return call.method === 'POST' && call.body.length > 0
+    ? new URLSearchParams(call.body.toString())
+    : new URLSearchParams(call.query);
+}
+
+function withParams(call: AwsCall, p: URLSearchParams): AwsCall {
+  return call.method === 'POST' && call.body.length > 0
+    ? { ...call, body: Buffer.from(p.toString()) }
+    : { ...call, query: p };
+}
+
+/** ENIs in moto matching the filter, whatever the gateway's page size. */
+async function enisWhere(filter: Filter): Promise<string[]> {
+  const { NetworkInterfaces = [] } = await moto.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [filter] }));
+  return NetworkInterfaces.map((n) => n.NetworkInterfaceId!);
+}
+
+export class Ec2Emulator {
+  async handle(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
+    switch (call.operation) {
+      case 'DescribeNetworkInterfaces':
+        return this.describeNetworkInterfaces(call, forward);
+      case 'DeleteSecurityGroup': {
+        const groupId = params(call).get('GroupId');
+        const users = groupId ? await enisWhere({ Name: 'group-id', Values: [groupId] }) : [];
+        // EC2 API reference, DeleteSecurityGroup: a group associated with an instance or network
+        // interface cannot be deleted (DependencyViolation).
+        if (users.length > 0)
+          return awsError('ec2', 'DependencyViolation', `resource ${groupId} has a dependent object`, 400);
+        return forward(call);
+      }
+      case 'DeleteSubnet': {
+        const subnetId = params(call).get('SubnetId');
+        const users = subnetId ? await enisWhere({ Name: 'subnet-id', Values: [subnetId] }) : [];
+        // EC2 API reference, DeleteSubnet: running instances (their ENIs) block the delete; any
+        // ENI left in the subnet blocks it the same way.
+        if (users.length > 0)
+          return awsError(
+            'ec2',
+            'DependencyViolation',
+            `The subnet '${subnetId}' has dependencies and cannot be deleted.`,
+            400,
+          );
+        return forward(call);
+      }
+      case 'TerminateInstances': {
+        const res = await forward(call);
+        const ids = [...params(call).entries()].filter(([k]) => /^InstanceId\.\d+$/.test(k)).map(([, v]) => v);
+        if (res.status === 200) await releaseEnisOfTerminated(ids);
+        return res;
+      }
+      default:
+        return forward(call);
+    }
+  }
+
+  /**
+   * moto matches `addresses.private-ip-address` against the primary IP only; EC2 matches any of
+   * the ENI's private IPv4 addresses (DescribeNetworkInterfaces, filter list). The gateway
+   * applies that filter itself.
+   */
+  private async describeNetworkInterfaces(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
+    const p = params(call);
+    const wanted = new Set<string>();
+    for (const [key, value] of [...p.entries()]) {
+      const m = /^Filter\.(\d+)\.Name$/.exec(key);
+      if (!m || value !== 'addresses.private-ip-address') continue;
+      for (const k of [...p.keys()].filter((k) => k.startsWith(`Filter.${m[1]}.`))) {
+        if (k.startsWith(`Filter.${m[1]}.Value.`)) wanted.add(p.get(k)!);
+        p.delete(k);
+      }
+    }
+    if (wanted.size === 0) return forward(call);
+    const res = await forward(withParams(call, p));
+    if (res.status !== 200) return res;
+    const body = res.body.toString();
+    const list = findElement(body, 'networkInterfaceSet');
+    if (!list) return res;
+    const kept = childElements(body.slice(list.innerStart, list.innerEnd), 'item').filter((eni) =>
+      elementTexts(eni, 'privateIpAddress').some((ip) => wanted.has(ip)),
+    );
+    const xml = `${body.slice(0, list.start)}<networkInterfaceSet>${kept.join('')}</networkInterfaceSet>${body.slice(list.end)}`;
+    return { ...res, body: xml };
+  }
+}
