@@ -10,7 +10,9 @@ import { faultSpecSchema, type FaultInjector } from './faults.js';
 import { json, type GatewayResponse } from './http.js';
 import { latencyProfiles, latencyProfileSchema, type LatencyProfile } from './latency.js';
 import type { LoadBalancerEmulator } from './loadbalancers.js';
+import type { Route53Emulator } from './route53.js';
 import { reviewToken } from './tokens.js';
+import type { RequestValidator } from './validation.js';
 import { awsError, faultErrors, operationOf, serviceOf, type AwsCall } from './protocol.js';
 
 export interface Cloud {
@@ -18,6 +20,8 @@ export interface Cloud {
   eks: EksEmulator;
   loadBalancers: LoadBalancerEmulator;
   dns: DnsEmulator;
+  route53: Route53Emulator;
+  validator: RequestValidator;
   faults: FaultInjector;
   profile: { current: LatencyProfile };
   log: (line: string) => void;
@@ -96,6 +100,16 @@ async function admin(cloud: Cloud, method: string, path: string, body: Buffer): 
     if (method === 'DELETE') cloud.faults.clear();
     return json(200, cloud.faults.list());
   }
+  if (path === '/_netlab/route53') {
+    // Route53's account-wide request rate, so a test can lower or raise it.
+    const rate = (parsed as { requestsPerSecond?: unknown }).requestsPerSecond;
+    if (method === 'PUT') {
+      if (typeof rate !== 'number' || !(rate > 0))
+        return json(400, { error: 'requestsPerSecond must be a number > 0' });
+      cloud.route53.requestsPerSecond = rate;
+    }
+    return json(200, { requestsPerSecond: cloud.route53.requestsPerSecond });
+  }
   if (path === '/_netlab/profile') {
     if (method === 'PUT') {
       const named = (parsed as { name?: string }).name;
@@ -137,6 +151,11 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
         query: url.searchParams,
         body,
       };
+      const invalid = cloud.validator.check(call);
+      if (invalid) {
+        cloud.log(`refused ${call.service} ${call.operation}: ${invalid.body}`);
+        return invalid;
+      }
       const fault = cloud.faults.match(call.service, call.operation);
       const failWith = (): GatewayResponse => {
         cloud.log(
@@ -151,7 +170,9 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
           ? await cloud.eks.handle(call, forward)
           : call.service === 'cloudformation'
             ? await cloud.cloudformation.handle(call, forward)
-            : await forward(call);
+            : call.service === 'route53'
+              ? await cloud.route53.handle(call, forward)
+              : await forward(call);
       return fault ? failWith() : answer;
     })()
       .then((out) => res.writeHead(out.status, out.headers).end(out.body))
