@@ -19,6 +19,7 @@ import { deleteIam, ensureIrsaRole, ensureOidcProvider } from './iam.js';
 import { deleteIperf3, runIperf3 } from './iperf3.js';
 import { clusterKubeConfig, labNamespace } from './kube.js';
 import { findLeftovers } from './leaks.js';
+import { zoneProblem } from './phases/externaldns.js';
 import { deleteDensityWorkload, podDensity } from './phases/density.js';
 import { deleteDnsTest, dnsTest } from './phases/externaldns.js';
 import { installLbController, uninstallLbController } from './phases/lbcontroller.js';
@@ -73,6 +74,8 @@ export function createActivities(baseTarget: Target) {
       const limits = await instanceLimits(target, spec.instanceType);
       if (!limits)
         found.push({ field: 'instanceType', message: `${spec.instanceType} is not offered in ${spec.region}` });
+      const domainProblem = await zoneProblem(target, spec);
+      if (domainProblem) found.push(domainProblem);
       if (found.length > 0 || !limits) throw invalid(found);
       return { spec, zones, limits };
     },

@@ -23,7 +23,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
-import { ListHostedZonesCommand, ListTagsForResourcesCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ListTagsForResourcesCommand } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LeftoverResource } from '../lab/report.js';
 import { labIdFromWorkflowId } from '../lab/spec.js';
@@ -35,22 +35,33 @@ import { attempt, orMissing } from './errors.js';
 import { deleteIam } from './iam.js';
 import { findLeftovers } from './leaks.js';
 import { heartbeat, waitFor } from './poll.js';
-import { deleteRecords, deleteZone, findZone, ownedRecords } from './route53.js';
+import {
+  deleteRecords,
+  deleteZone,
+  findZone,
+  labIdOfReference,
+  listZones,
+  ownedRecords,
+  route53Client,
+} from './route53.js';
 import { awsClientOptions, type Target } from './target.js';
 
 const labIdOf = (tags: { Key?: string; Value?: string }[] | undefined): string | undefined =>
   tags?.find((t) => t.Key === labTag)?.Value;
 
-/** Every hosted zone tagged with a lab id, as zone id → lab id. */
+/**
+ * Every hosted zone a lab made, as zone id → lab id: tagged with a lab id, or created with a lab
+ * run's CallerReference (a zone whose tag call was lost carries no tag).
+ */
 async function taggedZones(target: Target): Promise<Map<string, string>> {
-  const r53 = new Route53Client(awsClientOptions(target));
-  const ids: string[] = [];
-  for (let marker: string | undefined, more = true; more;) {
-    const page = await attempt('list zones', () => r53.send(new ListHostedZonesCommand({ Marker: marker })));
-    ids.push(...(page.HostedZones ?? []).map((z) => z.Id!.replace('/hostedzone/', '')));
-    [marker, more] = [page.NextMarker, page.IsTruncated ?? false];
-  }
+  const r53 = route53Client(target);
+  const zones = await listZones(target);
+  const ids = zones.map((z) => z.Id!.replace('/hostedzone/', ''));
   const out = new Map<string, string>();
+  for (const z of zones) {
+    const labId = labIdOfReference(z.CallerReference);
+    if (labId) out.set(z.Id!.replace('/hostedzone/', ''), labId);
+  }
   // ListTagsForResources takes at most 10 zones a call.
   for (let i = 0; i < ids.length; i += 10) {
     const { ResourceTagSets = [] } = await attempt('zone tags', () =>
@@ -170,8 +181,8 @@ async function deleteLoadBalancers(target: Target, labId: string): Promise<void>
 
 async function deleteDns(target: Target, labId: string, domain?: string): Promise<void> {
   if (domain) {
-    const zoneId = await findZone(target, domain);
-    if (zoneId) await deleteRecords(target, zoneId, await ownedRecords(target, zoneId, labId));
+    const zone = await findZone(target, domain, labId);
+    if (zone) await deleteRecords(target, zone.id, await ownedRecords(target, zone.id, labId));
   }
   for (const [zoneId, owner] of await taggedZones(target)) if (owner === labId) await deleteZone(target, zoneId);
 }
