@@ -154,6 +154,8 @@ async function callerReferenceInUse(reference: string): Promise<boolean> {
 export class Route53Emulator {
   /** Start times of the requests of the last second, for the account-wide rate. */
   private recent: number[] = [];
+  /** CallerReferences of zones made through the gateway, deleted ones too: a reference is used once. */
+  private readonly usedReferences = new Set<string>();
 
   constructor(
     public requestsPerSecond = Number(process.env.NETLAB_ROUTE53_RPS ?? route53DefaultRequestsPerSecond),
@@ -172,7 +174,10 @@ export class Route53Emulator {
     if (call.operation === 'CreateHostedZone') {
       const doc = parseXML(call.body.toString()) as { CreateHostedZoneRequest?: { CallerReference?: string } };
       const reference = doc.CreateHostedZoneRequest?.CallerReference;
-      if (reference && (await callerReferenceInUse(String(reference)))) {
+      if (
+        reference &&
+        (this.usedReferences.has(String(reference)) || (await callerReferenceInUse(String(reference))))
+      ) {
         return awsError(
           'route53',
           'HostedZoneAlreadyExists',
@@ -180,6 +185,9 @@ export class Route53Emulator {
           409,
         );
       }
+      const created = await forward(call);
+      if (reference && created.status < 300) this.usedReferences.add(String(reference));
+      return created;
     }
     if (call.operation === 'ChangeResourceRecordSets') {
       const zoneId = /\/hostedzone\/([^/]+)\/rrset/.exec(call.path)?.[1];
