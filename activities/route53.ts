@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { Context } from '@temporalio/activity';
 import { labTag } from './cloudformation.js';
-import { attempt } from './errors.js';
+import { attempt, classify } from './errors.js';
 import { awsClientOptions, type Target } from './target.js';
 
 /**
@@ -94,17 +94,23 @@ async function tagZone(r53: Route53Client, id: string, labId: string): Promise<v
 export async function createZone(target: Target, domain: string, labId: string): Promise<string> {
   const r53 = route53Client(target);
   const earlier = await findZone(target, domain, labId);
-  const id = earlier?.madeByLab
-    ? earlier.id
-    : zoneId(
-        (
-          await attempt('create zone', () =>
-            r53.send(new CreateHostedZoneCommand({ Name: domain, CallerReference: zoneCallerReference(labId) })),
-          )
-        ).HostedZone!.Id!,
-      );
+  const id = earlier?.madeByLab ? earlier.id : await createOrFindZone(r53, target, domain, labId);
   await tagZone(r53, id, labId); // adding the same tag again changes nothing
   return id;
+}
+
+/** CreateHostedZone; when its answer was lost and the SDK's retry meets HostedZoneAlreadyExists, the zone it made. */
+async function createOrFindZone(r53: Route53Client, target: Target, domain: string, labId: string): Promise<string> {
+  try {
+    const { HostedZone } = await r53.send(
+      new CreateHostedZoneCommand({ Name: domain, CallerReference: zoneCallerReference(labId) }),
+    );
+    return zoneId(HostedZone!.Id!);
+  } catch (err) {
+    const made = (err as Error).name === 'HostedZoneAlreadyExists' ? await findZone(target, domain, labId) : undefined;
+    if (made?.madeByLab) return made.id;
+    return classify(err, 'create zone');
+  }
 }
 
 /** Whether the lab made this zone: tagged with its id, or created with its CallerReference (a lost tag call). */
