@@ -19,6 +19,7 @@ import { findLeftovers } from '../../activities/leaks.js';
 import { deleteDnsTest } from '../../activities/phases/externaldns.js';
 import { createZone } from '../../activities/route53.js';
 import { validateSpec, type SpecProblem } from '../../lab/spec.js';
+import { moto } from '../../sandbox/cloud/aws.js';
 import { labActivities, sandboxSpec } from '../helpers/lab.js';
 import { aws, gatewayAdmin, target, unique } from '../helpers/sandbox.js';
 
@@ -62,7 +63,8 @@ test("cleanup deletes only the lab's own ExternalDNS records: never the apex SOA
     a(`my-tetris.${d}`, '192.0.2.4'),
     txt(`notes.${d}`, `external-dns/owner=${labId} was here`),
   ];
-  await aws.route53.send(
+  // Made in moto directly, as ExternalDNS and the user would have left them.
+  await moto.route53.send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
       ChangeBatch: { Changes: [...labs, ...others].map((r) => ({ Action: 'CREATE', ResourceRecordSet: r })) },
