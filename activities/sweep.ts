@@ -58,10 +58,10 @@ async function taggedZones(target: Target): Promise<Map<string, string>> {
   const zones = await listZones(target);
   const ids = zones.map((z) => z.Id!.replace('/hostedzone/', ''));
   const out = new Map<string, string>();
-  for (const z of zones) {
+  zones.forEach((z, i) => {
     const labId = labIdOfReference(z.CallerReference);
-    if (labId) out.set(z.Id!.replace('/hostedzone/', ''), labId);
-  }
+    if (labId) out.set(ids[i]!, labId);
+  });
   // ListTagsForResources takes at most 10 zones a call.
   for (let i = 0; i < ids.length; i += 10) {
     const { ResourceTagSets = [] } = await attempt('zone tags', () =>
