@@ -161,20 +161,26 @@ function fromHttp(
   return out;
 }
 
+const uriPatterns = new Map<string, { re: RegExp; names: string[] }>();
 /** The URI labels of a rest operation's `requestUri` (`/clusters/{name}`, `/tags/{resourceArn+}`), when the path matches. */
 function uriLabels(requestUri: string, path: string): Record<string, string> | undefined {
-  const names: string[] = [];
-  const source = requestUri
-    .split('?')[0]!
-    .replace(/\/$/, '')
-    .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-    .replace(/\{(\w+)(\+?)\}/g, (_, name: string, greedy: string) => {
-      names.push(name);
-      return greedy ? '(.+)' : '([^/]+)';
-    });
-  const match = new RegExp(`^${source}/?$`).exec(path);
+  let compiled = uriPatterns.get(requestUri);
+  if (!compiled) {
+    const names: string[] = [];
+    const source = requestUri
+      .split('?')[0]!
+      .replace(/\/$/, '')
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{(\w+)(\+?)\}/g, (_, name: string, greedy: string) => {
+        names.push(name);
+        return greedy ? '(.+)' : '([^/]+)';
+      });
+    compiled = { re: new RegExp(`^${source}/?$`), names };
+    uriPatterns.set(requestUri, compiled);
+  }
+  const match = compiled.re.exec(path);
   if (!match) return undefined;
-  return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
+  return Object.fromEntries(compiled.names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
 }
 
 const patterns = new Map<string, RegExp | null>();
@@ -270,8 +276,10 @@ export function readInput(model: ServiceModel, call: AwsCall): { operation: stri
     if (!op.input) return { operation: call.operation, input: {} };
     return { operation: call.operation, input: fromQuery(model, op.input, '', params, protocol === 'ec2') };
   }
-  // rest-xml and rest-json: the operation is the one whose method and URI match.
-  for (const [operation, op] of Object.entries(model.operations)) {
+  // rest-xml and rest-json: the operation is the one whose method and URI match, the gateway's own reading first.
+  const named = model.operations[call.operation];
+  const candidates = named ? [[call.operation, named] as const] : [];
+  for (const [operation, op] of [...candidates, ...Object.entries(model.operations)]) {
     if (op.http?.method !== call.method) continue;
     const labels = uriLabels(op.http.requestUri, call.path);
     if (!labels) continue;
