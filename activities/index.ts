@@ -22,7 +22,7 @@ import { deleteIperf3, runIperf3 } from './iperf3.js';
 import { clusterKubeConfig, labNamespace } from './kube.js';
 import { findLeftovers } from './leaks.js';
 import { deleteDensityWorkload, podDensity } from './phases/density.js';
-import { deleteDnsTest, dnsTest } from './phases/externaldns.js';
+import { deleteDnsTest, dnsTest, zoneProblem } from './phases/externaldns.js';
 import { deleteLbControllerLeftovers, installLbController, uninstallLbController } from './phases/lbcontroller.js';
 import { deleteIngressTest, deleteNlbTest, ingressTest, nlbTest } from './phases/loadbalancers.js';
 import { verifyNetworking } from './phases/networking.js';
@@ -90,6 +90,8 @@ export function createActivities(baseTarget: Target) {
         found.push({ field: 'instanceType', message: `${spec.instanceType} is not offered in ${spec.region}` });
       const kubernetes = await resolveKubernetes(target, spec);
       if ('problem' in kubernetes) found.push(kubernetes.problem);
+      const domainProblem = await zoneProblem(target, spec);
+      if (domainProblem) found.push(domainProblem);
       if (found.length > 0 || !limits || 'problem' in kubernetes) throw invalid(found);
       return {
         spec: { ...spec, kubernetesVersion: kubernetes.resolved.version },

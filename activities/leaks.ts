@@ -71,11 +71,11 @@ export async function findLeftovers(target: Target, labId: string, domain?: stri
   out.push(...(await labLoadBalancers(target, labId)));
   out.push(...(await labIamResources(target, labId)));
   if (domain) {
-    const zoneId = await findZone(target, domain);
-    if (zoneId) {
-      for (const r of await ownedRecords(target, zoneId, labId))
+    const zone = await findZone(target, domain, labId);
+    if (zone) {
+      for (const r of await ownedRecords(target, zone.id, labId))
         out.push({ kind: 'route53-record', id: `${r.Name} ${r.Type}` });
-      if (await zoneIsLabs(target, zoneId, labId)) out.push({ kind: 'route53-zone', id: zoneId });
+      if (await zoneIsLabs(target, zone, labId)) out.push({ kind: 'route53-zone', id: zone.id });
     }
   }
   return out;

@@ -2,38 +2,80 @@
 // records ExternalDNS writes for it, recognised by ExternalDNS's TXT ownership records.
 import {
   ChangeResourceRecordSetsCommand,
+  ChangeTagsForResourceCommand,
   CreateHostedZoneCommand,
   DeleteHostedZoneCommand,
   ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
   ListTagsForResourceCommand,
-  ChangeTagsForResourceCommand,
+  paginateListHostedZones,
   Route53Client,
+  type HostedZone,
+  type ListResourceRecordSetsCommandInput,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
+import { Context } from '@temporalio/activity';
 import { labTag } from './cloudformation.js';
-import { attempt } from './errors.js';
+import { attempt, classify } from './errors.js';
 import { awsClientOptions, type Target } from './target.js';
 
-const client = (target: Target): Route53Client => new Route53Client(awsClientOptions(target));
+/**
+ * Route53 allows five requests per second per account (developer guide, "Quotas"), shared with
+ * ExternalDNS: this client rides out throttling with the SDK's adaptive retries.
+ */
+export const route53Client = (target: Target): Route53Client =>
+  new Route53Client({ ...awsClientOptions(target), maxAttempts: 8, retryMode: 'adaptive' });
 const zoneId = (id: string): string => id.replace('/hostedzone/', '');
-const fqdn = (name: string): string => (name.endsWith('.') ? name : `${name}.`);
+const labelsOf = (name: string): string[] =>
+  name
+    .toLowerCase()
+    .replace(/\\052/g, '*')
+    .split('.')
+    .filter((l) => l !== '');
+const sameName = (a: string, b: string): boolean => labelsOf(a).join('.') === labelsOf(b).join('.');
 
-export async function findZone(target: Target, domain: string): Promise<string | undefined> {
-  const { HostedZones = [] } = await attempt('list zones', () =>
-    client(target).send(new ListHostedZonesByNameCommand({ DNSName: domain })),
-  );
-  const zone = HostedZones.find((z) => z.Name === fqdn(domain) && !z.Config?.PrivateZone);
-  return zone ? zoneId(zone.Id!) : undefined;
+/**
+ * The CallerReference of the zone a lab run makes: the same on every retry of that run, so a
+ * retry finds the zone an earlier attempt made (even if its tag call was lost), and new for a
+ * rerun of the same lab id, since Route53 refuses a reference used before (HostedZoneAlreadyExists).
+ */
+export function zoneCallerReference(labId: string): string {
+  let run = 'no-run';
+  try {
+    run = Context.current().info.workflowExecution?.runId ?? run;
+  } catch {
+    // called outside an activity (tests, the CLI): one reference per lab id
+  }
+  return `${zoneReferencePrefix(labId)}${run}`.slice(0, 128);
+}
+const zoneReferencePrefix = (labId: string): string => `eks-netlab/${labId}/`;
+
+export interface FoundZone {
+  id: string;
+  /** Made by this lab (its CallerReference), whatever its tags say. */
+  madeByLab: boolean;
 }
 
-/** Creates a public zone for the lab, tagged with its id so teardown and the sweeper know it is the lab's. */
-export async function createZone(target: Target, domain: string, labId: string): Promise<string> {
-  const r53 = client(target);
-  const { HostedZone } = await attempt('create zone', () =>
-    r53.send(new CreateHostedZoneCommand({ Name: domain, CallerReference: `${labId}-${domain}` })),
-  );
-  const id = zoneId(HostedZone!.Id!);
+/** The public zone named exactly `domain`, preferring one this lab made; every page of zones with that name is read. */
+export async function findZone(target: Target, domain: string, labId?: string): Promise<FoundZone | undefined> {
+  const r53 = route53Client(target);
+  const matches: HostedZone[] = [];
+  let start: { DNSName?: string; HostedZoneId?: string } = { DNSName: domain };
+  for (;;) {
+    const page = await attempt('list zones', () => r53.send(new ListHostedZonesByNameCommand(start)));
+    const zones = page.HostedZones ?? [];
+    matches.push(...zones.filter((z) => sameName(z.Name!, domain) && !z.Config?.PrivateZone));
+    // Zones come in name order: once a page ends past the domain, no later page holds it.
+    const last = zones[zones.length - 1];
+    if (!page.IsTruncated || !last || !sameName(last.Name!, domain)) break;
+    start = { DNSName: page.NextDNSName, HostedZoneId: page.NextHostedZoneId };
+  }
+  const own = labId ? matches.find((z) => z.CallerReference?.startsWith(zoneReferencePrefix(labId))) : undefined;
+  const zone = own ?? matches[0];
+  return zone ? { id: zoneId(zone.Id!), madeByLab: !!own } : undefined;
+}
+
+async function tagZone(r53: Route53Client, id: string, labId: string): Promise<void> {
   await attempt('tag zone', () =>
     r53.send(
       new ChangeTagsForResourceCommand({
@@ -43,58 +85,134 @@ export async function createZone(target: Target, domain: string, labId: string):
       }),
     ),
   );
+}
+
+/**
+ * Creates a public zone for the lab, or finds the one an earlier attempt of this run made (by
+ * CallerReference), and tags it with the lab id so teardown and the sweeper know it is the lab's.
+ */
+export async function createZone(target: Target, domain: string, labId: string): Promise<string> {
+  const r53 = route53Client(target);
+  const earlier = await findZone(target, domain, labId);
+  const id = earlier?.madeByLab ? earlier.id : await createOrFindZone(r53, target, domain, labId);
+  await tagZone(r53, id, labId); // adding the same tag again changes nothing
   return id;
 }
 
-export async function zoneIsLabs(target: Target, id: string, labId: string): Promise<boolean> {
+/** CreateHostedZone; when its answer was lost and the SDK's retry meets HostedZoneAlreadyExists, the zone it made. */
+async function createOrFindZone(r53: Route53Client, target: Target, domain: string, labId: string): Promise<string> {
+  try {
+    const { HostedZone } = await r53.send(
+      new CreateHostedZoneCommand({ Name: domain, CallerReference: zoneCallerReference(labId) }),
+    );
+    return zoneId(HostedZone!.Id!);
+  } catch (err) {
+    const made = (err as Error).name === 'HostedZoneAlreadyExists' ? await findZone(target, domain, labId) : undefined;
+    if (made?.madeByLab) return made.id;
+    return classify(err, 'create zone');
+  }
+}
+
+/** Whether the lab made this zone: tagged with its id, or created with its CallerReference (a lost tag call). */
+export async function zoneIsLabs(target: Target, zone: FoundZone, labId: string): Promise<boolean> {
+  if (zone.madeByLab) return true;
   const { ResourceTagSet } = await attempt('zone tags', () =>
-    client(target).send(new ListTagsForResourceCommand({ ResourceType: 'hostedzone', ResourceId: id })),
+    route53Client(target).send(new ListTagsForResourceCommand({ ResourceType: 'hostedzone', ResourceId: zone.id })),
   );
   return (ResourceTagSet?.Tags ?? []).some((t) => t.Key === labTag && t.Value === labId);
 }
 
+/** Every zone, each page (the SDK's paginator). */
+export async function listZones(target: Target): Promise<HostedZone[]> {
+  return attempt('list zones', async () => {
+    const out: HostedZone[] = [];
+    for await (const page of paginateListHostedZones({ client: route53Client(target) }, {}))
+      out.push(...(page.HostedZones ?? []));
+    return out;
+  });
+}
+
+/** Whether a zone carries the CallerReference of a lab run (`eks-netlab/<labId>/…`), and which lab. */
+export const labIdOfReference = (reference: string | undefined): string | undefined =>
+  /^eks-netlab\/(.+)\/[^/]+$/.exec(reference ?? '')?.[1];
+
+/** Every record of the zone; ListResourceRecordSets has no SDK paginator, so this follows Next* itself. */
 export async function records(target: Target, id: string): Promise<ResourceRecordSet[]> {
-  const r53 = client(target);
+  const r53 = route53Client(target);
   const out: ResourceRecordSet[] = [];
-  let start: { name?: string; type?: string } = {};
+  let next: Partial<ListResourceRecordSetsCommandInput> = {};
   for (;;) {
     const page = await attempt('list records', () =>
-      r53.send(
-        new ListResourceRecordSetsCommand({
-          HostedZoneId: id,
-          StartRecordName: start.name,
-          StartRecordType: start.type as never,
-        }),
-      ),
+      r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: id, ...next })),
     );
     out.push(...(page.ResourceRecordSets ?? []));
     if (!page.IsTruncated) return out;
-    start = { name: page.NextRecordName, type: page.NextRecordType };
+    next = {
+      StartRecordName: page.NextRecordName,
+      StartRecordType: page.NextRecordType,
+      StartRecordIdentifier: page.NextRecordIdentifier,
+    };
   }
 }
 
-/** Records ExternalDNS wrote for this owner: each name with a TXT record saying `external-dns/owner=<labId>`. */
-export async function ownedRecords(target: Target, id: string, ownerId: string): Promise<ResourceRecordSet[]> {
-  const all = await records(target, id);
-  const owned = new Set(
-    all
-      .filter(
-        (r) => r.Type === 'TXT' && r.ResourceRecords?.some((v) => v.Value?.includes(`external-dns/owner=${ownerId}`)),
-      )
-      .map((r) => r.Name!),
+/**
+ * The owner id of an ExternalDNS TXT registry record, parsed exactly: its value is
+ * `"heritage=external-dns,external-dns/owner=<id>[,external-dns/resource=…]"`.
+ */
+export function externalDnsOwner(txtValue: string): string | undefined {
+  const fields = new Map(
+    txtValue
+      .replace(/^"|"$/g, '')
+      .split(',')
+      .map((f) => {
+        const at = f.indexOf('=');
+        return [f.slice(0, at), f.slice(at + 1)] as const;
+      }),
   );
-  // ExternalDNS names its TXT record after the record (with a type prefix); match the record name inside it.
+  return fields.get('heritage') === 'external-dns' ? fields.get('external-dns/owner') : undefined;
+}
+
+/**
+ * What a TXT registry record at `txtName` owns: the record of the same name (ExternalDNS's old
+ * format), or, for the new format `<type>-<label>.<rest>`, the record `<label>.<rest>` of that type.
+ */
+function ownedBy(txtName: string, r: ResourceRecordSet): boolean {
+  if (r.Type === 'TXT') return false;
+  if (sameName(txtName, r.Name!)) return true;
+  const [first = '', ...rest] = labelsOf(txtName);
+  const prefix = `${r.Type!.toLowerCase()}-`;
+  return first.startsWith(prefix) && sameName([first.slice(prefix.length), ...rest].join('.'), r.Name!);
+}
+
+/** The zone's own apex SOA and NS: Route53 refuses a batch that deletes them, and they are never the lab's. */
+const isApexRecord = (zoneName: string, r: ResourceRecordSet): boolean =>
+  (r.Type === 'SOA' || r.Type === 'NS') && sameName(r.Name!, zoneName);
+
+/**
+ * Records ExternalDNS wrote for this owner: its TXT registry records whose owner is exactly
+ * `ownerId`, and the records they name, matched label by label. Never the zone's SOA or NS.
+ */
+export function ownedRecordsOf(all: ResourceRecordSet[], ownerId: string): ResourceRecordSet[] {
+  const registry = all.filter(
+    (r) => r.Type === 'TXT' && (r.ResourceRecords ?? []).some((v) => externalDnsOwner(v.Value ?? '') === ownerId),
+  );
+  const zoneName = all.find((r) => r.Type === 'SOA')?.Name;
   return all.filter(
     (r) =>
-      owned.has(r.Name!) ||
-      [...owned].some((txt) => r.Type !== 'TXT' && txt.endsWith(r.Name!) && txt.length > r.Name!.length),
+      !(zoneName && isApexRecord(zoneName, r)) &&
+      r.Type !== 'SOA' &&
+      (registry.includes(r) || registry.some((txt) => ownedBy(txt.Name!, r))),
   );
+}
+
+export async function ownedRecords(target: Target, id: string, ownerId: string): Promise<ResourceRecordSet[]> {
+  return ownedRecordsOf(await records(target, id), ownerId);
 }
 
 export async function deleteRecords(target: Target, id: string, recordSets: ResourceRecordSet[]): Promise<void> {
   if (recordSets.length === 0) return;
   await attempt('delete records', () =>
-    client(target).send(
+    route53Client(target).send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: id,
         ChangeBatch: { Changes: recordSets.map((r) => ({ Action: 'DELETE', ResourceRecordSet: r })) },
@@ -103,9 +221,14 @@ export async function deleteRecords(target: Target, id: string, recordSets: Reso
   );
 }
 
-/** Deletes a zone the lab made: its own records first, as Route53 requires. */
+/** Deletes a zone the lab made: every record but its apex SOA and NS first, as Route53 requires. */
 export async function deleteZone(target: Target, id: string): Promise<void> {
-  const extra = (await records(target, id)).filter((r) => r.Type !== 'SOA' && r.Type !== 'NS');
-  await deleteRecords(target, id, extra);
-  await attempt('delete zone', () => client(target).send(new DeleteHostedZoneCommand({ Id: id })));
+  const all = await records(target, id);
+  const zoneName = all.find((r) => r.Type === 'SOA')?.Name ?? '';
+  await deleteRecords(
+    target,
+    id,
+    all.filter((r) => !isApexRecord(zoneName, r)),
+  );
+  await attempt('delete zone', () => route53Client(target).send(new DeleteHostedZoneCommand({ Id: id })));
 }

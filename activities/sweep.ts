@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, EKSClient, paginateListClusters } from '@aws-sdk/client-eks';
 import { IAMClient, ListRoleTagsCommand, paginateListRoles } from '@aws-sdk/client-iam';
-import { ListTagsForResourcesCommand, paginateListHostedZones, Route53Client } from '@aws-sdk/client-route-53';
+import { ListTagsForResourcesCommand } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LeftoverResource } from '../lab/report.js';
 import { labIdFromWorkflowId } from '../lab/spec.js';
@@ -29,18 +29,33 @@ import { findLeftovers } from './leaks.js';
 import { allPages } from './pages.js';
 import { heartbeat } from './poll.js';
 import { deleteLbControllerLeftovers } from './phases/lbcontroller.js';
-import { deleteRecords, deleteZone, findZone, ownedRecords } from './route53.js';
+import {
+  deleteRecords,
+  deleteZone,
+  findZone,
+  labIdOfReference,
+  listZones,
+  ownedRecords,
+  route53Client,
+} from './route53.js';
 import { awsClientOptions, type Target } from './target.js';
 
 const labIdOf = (tags: { Key?: string; Value?: string }[] | undefined): string | undefined =>
   tags?.find((t) => t.Key === labTag)?.Value;
 
-/** Every hosted zone tagged with a lab id, as zone id → lab id. */
+/**
+ * Every hosted zone a lab made, as zone id → lab id: tagged with a lab id, or created with a lab
+ * run's CallerReference (a zone whose tag call was lost carries no tag).
+ */
 async function taggedZones(target: Target): Promise<Map<string, string>> {
-  const r53 = new Route53Client(awsClientOptions(target));
-  const zones = await allPages('list zones', paginateListHostedZones({ client: r53 }, {}), (p) => p.HostedZones);
+  const r53 = route53Client(target);
+  const zones = await listZones(target);
   const ids = zones.map((z) => z.Id!.replace('/hostedzone/', ''));
   const out = new Map<string, string>();
+  zones.forEach((z, i) => {
+    const labId = labIdOfReference(z.CallerReference);
+    if (labId) out.set(ids[i]!, labId);
+  });
   // ListTagsForResources takes at most 10 zones a call.
   for (let i = 0; i < ids.length; i += 10) {
     const { ResourceTagSets = [] } = await attempt('zone tags', () =>
@@ -111,8 +126,8 @@ export async function labResources(target: Target, labId: string, domain?: strin
 
 async function deleteDns(target: Target, labId: string, domain?: string): Promise<void> {
   if (domain) {
-    const zoneId = await findZone(target, domain);
-    if (zoneId) await deleteRecords(target, zoneId, await ownedRecords(target, zoneId, labId));
+    const zone = await findZone(target, domain, labId);
+    if (zone) await deleteRecords(target, zone.id, await ownedRecords(target, zone.id, labId));
   }
   for (const [zoneId, owner] of await taggedZones(target)) if (owner === labId) await deleteZone(target, zoneId);
 }

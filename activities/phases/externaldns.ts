@@ -4,13 +4,22 @@
 import { type KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DnsResult } from '../../lab/report.js';
-import type { LabSpec } from '../../lab/spec.js';
+import type { LabSpec, SpecProblem } from '../../lab/spec.js';
 import { resolveA } from '../dns.js';
 import { applyObjects, deleteObjects } from '../kube-apply.js';
 import { deploymentObject, namespaceObject } from '../kube.js';
 import { externalDnsObjects } from '../manifests/external-dns.js';
 import { waitFor } from '../poll.js';
-import { createZone, deleteRecords, deleteZone, findZone, ownedRecords, records, zoneIsLabs } from '../route53.js';
+import {
+  createZone,
+  deleteRecords,
+  deleteZone,
+  findZone,
+  listZones,
+  ownedRecords,
+  records,
+  zoneIsLabs,
+} from '../route53.js';
 import type { Target } from '../target.js';
 import { nlbService } from './loadbalancers.js';
 
@@ -27,22 +36,36 @@ function tetrisObjects(spec: LabSpec): ReturnType<typeof nlbService>[] {
   ];
 }
 
+/**
+ * At validation, before anything is made: the ExternalDNS phase needs a public zone for the
+ * domain in the account, unless the lab is to create it.
+ */
+export async function zoneProblem(target: Target, spec: LabSpec): Promise<SpecProblem | undefined> {
+  if (!spec.phases.includes('externalDns') || spec.createZone) return undefined;
+  if (await findZone(target, spec.domain)) return undefined;
+  const publicZones = (await listZones(target))
+    .filter((z) => !z.Config?.PrivateZone)
+    .map((z) => z.Name!.replace(/\.$/, ''));
+  const fix = publicZones.length
+    ? `create a public hosted zone for it, or pick one of the account's public zones: ${publicZones.slice(0, 5).join(', ')}${publicZones.length > 5 ? ', …' : ''}`
+    : 'create a public hosted zone for it (the account has none)';
+  return { field: 'domain', message: `no public Route53 hosted zone ${spec.domain} in this account; ${fix}` };
+}
+
 const hasRecord = async (target: Target, zoneId: string, name: string): Promise<boolean> =>
   (await records(target, zoneId)).some((r) => r.Name === `${name}.` && (r.Type === 'A' || r.Type === 'CNAME'));
 
 export async function dnsTest(target: Target, kc: KubeConfig, spec: LabSpec, roleArn?: string): Promise<DnsResult> {
-  let zoneId = await findZone(target, spec.domain);
-  const zoneCreated = !zoneId;
-  if (!zoneId) {
-    if (!spec.createZone) {
-      throw ApplicationFailure.nonRetryable(
-        `domain: no public Route53 zone ${spec.domain}; give --domain a zone you own, or let the lab create one`,
-        'InvalidSpec',
-      );
-    }
-    zoneId = await createZone(target, spec.domain, spec.labId);
+  const found = await findZone(target, spec.domain, spec.labId);
+  if (!found && !spec.createZone) {
+    throw ApplicationFailure.nonRetryable(
+      `domain: no public Route53 zone ${spec.domain}; give --domain a zone you own, or let the lab create one`,
+      'InvalidSpec',
+    );
   }
-  const id = zoneId;
+  // A zone this run made on an earlier attempt is the lab's too: createZone finds it and tags it.
+  const zoneCreated = !found || found.madeByLab;
+  const id = zoneCreated ? await createZone(target, spec.domain, spec.labId) : found.id;
   const name = recordName(spec.domain);
   await applyObjects(
     kc,
@@ -83,7 +106,8 @@ export async function dnsTest(target: Target, kc: KubeConfig, spec: LabSpec, rol
  * if the lab made it.
  */
 export async function deleteDnsTest(target: Target, kc: KubeConfig | undefined, spec: LabSpec): Promise<void> {
-  const zoneId = await findZone(target, spec.domain);
+  const zone = await findZone(target, spec.domain, spec.labId);
+  const zoneId = zone?.id;
   if (kc) {
     await deleteObjects(
       kc,
@@ -101,7 +125,7 @@ export async function deleteDnsTest(target: Target, kc: KubeConfig | undefined, 
     }
     await deleteObjects(kc, externalDnsObjects({ labId: spec.labId, domain: spec.domain, region: target.region }));
   }
-  if (!zoneId) return;
-  await deleteRecords(target, zoneId, await ownedRecords(target, zoneId, spec.labId));
-  if (await zoneIsLabs(target, zoneId, spec.labId)) await deleteZone(target, zoneId);
+  if (!zone) return;
+  await deleteRecords(target, zone.id, await ownedRecords(target, zone.id, spec.labId));
+  if (await zoneIsLabs(target, zone, spec.labId)) await deleteZone(target, zone.id);
 }

@@ -14,7 +14,9 @@ import { latencyProfiles, latencyProfileSchema, type LatencyProfile } from './la
 import type { LoadBalancerEmulator } from './loadbalancers.js';
 import type { Pager } from './paging.js';
 import { throttlingSchema, type Throttler } from './throttling.js';
+import type { Route53Emulator } from './route53.js';
 import { reviewToken } from './tokens.js';
+import type { RequestValidator } from './validation.js';
 import { awsError, faultErrors, operationOf, serviceOf, type AwsCall } from './protocol.js';
 
 export interface Cloud {
@@ -23,6 +25,8 @@ export interface Cloud {
   ec2: Ec2Emulator;
   loadBalancers: LoadBalancerEmulator;
   dns: DnsEmulator;
+  route53: Route53Emulator;
+  validator: RequestValidator;
   faults: FaultInjector;
   /** IRSA: web identity checks and the IRSA roles' policies on calls signed with their keys. */
   iam: IamEnforcement;
@@ -124,6 +128,16 @@ async function admin(cloud: Cloud, method: string, path: string, body: Buffer): 
     }
     return json(200, cloud.throttling.current);
   }
+  if (path === '/_netlab/route53') {
+    // Route53's account-wide request rate, so a test can lower or raise it.
+    const rate = (parsed as { requestsPerSecond?: unknown }).requestsPerSecond;
+    if (method === 'PUT') {
+      if (typeof rate !== 'number' || !(rate > 0))
+        return json(400, { error: 'requestsPerSecond must be a number > 0' });
+      cloud.route53.requestsPerSecond = rate;
+    }
+    return json(200, { requestsPerSecond: cloud.route53.requestsPerSecond });
+  }
   if (path === '/_netlab/profile') {
     if (method === 'PUT') {
       const named = (parsed as { name?: string }).name;
@@ -165,6 +179,11 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
         query: url.searchParams,
         body,
       };
+      const invalid = cloud.validator.check(call);
+      if (invalid) {
+        cloud.log(`refused ${call.service} ${call.operation}: ${invalid.body}`);
+        return invalid;
+      }
       const fault = cloud.faults.match(call.service, call.operation);
       const failWith = (): GatewayResponse => {
         cloud.log(
@@ -187,13 +206,15 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
           ? cloud.eks.handle(c, forward, outcome)
           : c.service === 'cloudformation'
             ? cloud.cloudformation.handle(c, forward)
-            : c.service === 'ec2'
-              ? cloud.ec2.handle(c, forward)
-              : c.service === 'elasticloadbalancing'
-                ? cloud.loadBalancers.handle(c, forward)
-                : c.operation === 'AssumeRoleWithWebIdentity' // unsigned, so no service in its credential scope
-                  ? cloud.iam.assumeRoleWithWebIdentity(c, forward)
-                  : forward(c);
+            : c.service === 'route53'
+              ? cloud.route53.handle(c, forward)
+              : c.service === 'ec2'
+                ? cloud.ec2.handle(c, forward)
+                : c.service === 'elasticloadbalancing'
+                  ? cloud.loadBalancers.handle(c, forward)
+                  : c.operation === 'AssumeRoleWithWebIdentity' // unsigned, so no service in its credential scope
+                    ? cloud.iam.assumeRoleWithWebIdentity(c, forward)
+                    : forward(c);
       const answer = paged ? paged.page(await route(paged.call)) : await route(call);
       return fault && !outcome ? failWith() : answer;
     })()

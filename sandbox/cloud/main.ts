@@ -1,6 +1,8 @@
 // The sandbox cloud process: the AWS gateway, the load balancer front and the DNS server, with
 // the emulation of AWS's own machinery behind them. `npm run sandbox -- up` starts it.
+import { dirname } from 'node:path';
 import { endpoints, ports } from '../config.js';
+import { toolPaths } from '../tools.js';
 import { CloudFormationEmulator } from './cloudformation.js';
 import { DnsEmulator } from './dns.js';
 import { Ec2Emulator } from './ec2.js';
@@ -16,6 +18,8 @@ import { LoadBalancerEmulator } from './loadbalancers.js';
 import { Pager } from './paging.js';
 import { PodRunner } from './podrunner.js';
 import { Throttler } from './throttling.js';
+import { Route53Emulator } from './route53.js';
+import { botocoreDataDir, loadServiceModels, RequestValidator } from './validation.js';
 
 const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
 const profileName = (process.env.NETLAB_PROFILE ?? 'fast') as keyof typeof latencyProfiles;
@@ -49,6 +53,10 @@ const eks = new EksEmulator(
   },
   log,
 );
+// AWS's service models ship with botocore, which moto's virtualenv holds.
+const botocoreData = botocoreDataDir(dirname(dirname(toolPaths.motoServer)));
+if (!botocoreData) throw new Error(`no botocore models in ${toolPaths.motoServer}'s virtualenv`);
+const validator = new RequestValidator(loadServiceModels(botocoreData));
 const dns = new DnsEmulator(() => profile.current.dnsPropagationMs, log);
 const cloud: Cloud = {
   cloudformation: new CloudFormationEmulator(() => profile.current),
@@ -56,6 +64,8 @@ const cloud: Cloud = {
   ec2: new Ec2Emulator(),
   loadBalancers,
   dns,
+  route53: new Route53Emulator(undefined, log),
+  validator,
   faults: new FaultInjector(),
   iam: new IamEnforcement((issuer) => eks.kubeConfigByIssuer(issuer), log),
   paging: new Pager(),

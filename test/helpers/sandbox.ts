@@ -31,7 +31,8 @@ export const aws = {
   ec2: new EC2Client(options),
   eks: new EKSClient(options),
   elbv2: new ElasticLoadBalancingV2Client(options),
-  route53: new Route53Client(options),
+  // Route53 allows five requests per second (the gateway throttles beyond): retry as ExternalDNS does.
+  route53: new Route53Client({ ...options, maxAttempts: 8, retryMode: 'adaptive' }),
 };
 
 export async function gatewayAdmin<T>(method: string, path: string, body?: unknown): Promise<T> {

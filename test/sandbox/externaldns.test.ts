@@ -18,6 +18,7 @@ import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { resolveA } from '../../activities/dns.js';
 import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
 import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
+import { moto } from '../../sandbox/cloud/aws.js';
 import { kwokKubeconfigPath, kwokName } from '../../sandbox/cloud/kwok.js';
 import {
   aws,
@@ -49,8 +50,10 @@ function deployment(app: string, namespace: string, labels: Record<string, strin
   };
 }
 
+// Read from moto directly: polling through the gateway spends Route53's five requests a second,
+// which ExternalDNS needs, and a throttled poll would see the record late.
 const records = async (): Promise<ResourceRecordSet[]> =>
-  (await aws.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
+  (await moto.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
 const tetrisRecords = async (): Promise<ResourceRecordSet[]> =>
   (await records()).filter((r) => r.Name?.replace(/\.$/, '').endsWith(`tetris.${domain}`));
 
