@@ -13,7 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { LabSpec } from '../lab/spec.js';
 import type { NetworkOutputs } from '../lab/report.js';
 import { attempt, isNotFound } from './errors.js';
-import { waitFor } from './poll.js';
+import { beforeCreate, waitFor } from './poll.js';
 import { awsClientOptions, type Target } from './target.js';
 
 export const networkTemplate = readFileSync(new URL('./templates/network.yaml', import.meta.url), 'utf8');
@@ -49,6 +49,7 @@ export async function createNetworkStack(target: Target, spec: LabSpec, zones: s
   const cfn = new CloudFormationClient(awsClientOptions(target));
   const name = stackName(spec.labId);
   if (!(await attempt('describe stack', () => describe(cfn, name)))) {
+    beforeCreate(`create stack ${name}`);
     await attempt('create stack', () =>
       cfn.send(
         new CreateStackCommand({

@@ -20,7 +20,7 @@ import type { NetworkOutputs } from '../lab/report.js';
 import type { LabSpec } from '../lab/spec.js';
 import { labTag } from './cloudformation.js';
 import { attempt, orMissing } from './errors.js';
-import { waitFor } from './poll.js';
+import { beforeCreate, waitFor } from './poll.js';
 import { awsClientOptions, type Target } from './target.js';
 
 export const clusterName = (labId: string): string => labId;
@@ -38,6 +38,7 @@ export async function createCluster(
   const name = clusterName(spec.labId);
   const existing = await attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name }))));
   if (!existing) {
+    beforeCreate(`create cluster ${name}`);
     await attempt('create cluster', () =>
       eks.send(
         new CreateClusterCommand({
@@ -80,6 +81,7 @@ export async function createNodegroup(target: Target, spec: LabSpec, network: Ne
     orMissing(eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name }))),
   );
   if (!existing) {
+    beforeCreate(`create node group ${name}`);
     await attempt('create node group', () =>
       eks.send(
         new CreateNodegroupCommand({
@@ -127,6 +129,7 @@ export async function createAddons(
       orMissing(eks.send(new DescribeAddonCommand({ clusterName: cluster, addonName }))),
     );
     if (!existing) {
+      beforeCreate(`create add-on ${addonName}`);
       await attempt(`create add-on ${addonName}`, () =>
         eks.send(
           new CreateAddonCommand({

@@ -3,7 +3,15 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { phaseTitles } from '../lab/phases.js';
 import type { LabReport } from '../lab/report.js';
-import { extendTtlSignal, holdSignal, progressQuery, releaseSignal, teardownNowSignal } from '../lab/signals.js';
+import {
+  exitCodeOf,
+  extendTtlSignal,
+  holdSignal,
+  maxTtlMs,
+  progressQuery,
+  releaseSignal,
+  teardownNowSignal,
+} from '../lab/signals.js';
 import { parseDuration } from '../lab/spec.js';
 import { followLab } from './follow.js';
 import type { Command } from './lab.js';
@@ -65,7 +73,7 @@ export const controlCommands: Record<string, { usage: string; run: Command }> = 
         () => handle.query(progressQuery),
         () => currentWait(handle),
       );
-      return outcome.report.outcome === 'passed' ? 0 : 1;
+      return exitCodeOf(outcome.report);
     },
   },
   list: {
@@ -85,7 +93,9 @@ export const controlCommands: Record<string, { usage: string; run: Command }> = 
   'extend-ttl': {
     usage: 'extend-ttl <lab-id> <30m>    push the TTL out',
     run: signal(async (h, [duration]) => {
-      if (!duration || !parseDuration(duration)) throw new Error('give a duration such as 30m or 2h');
+      const ms = duration ? parseDuration(duration) : undefined;
+      if (!ms || !Number.isFinite(ms) || ms > maxTtlMs)
+        throw new Error('give a duration of at most 7 days, such as 30m or 2h');
       await h.signal(extendTtlSignal, duration);
     }, 'TTL extended'),
   },

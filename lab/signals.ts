@@ -8,6 +8,8 @@ export const progressQuery = defineQuery<LabReport>('progress');
 export const teardownNowSignal = defineSignal('teardownNow');
 /** Push the TTL out by a duration such as 30m (from now or from the current deadline, whichever is later). */
 export const extendTtlSignal = defineSignal<[string]>('extendTtl');
+/** The cap of a lab's TTL and of each extension: the lab refuses a longer one. */
+export const maxTtlMs = 7 * 24 * 3_600_000;
 /** Stay up after the tests, before teardown, until released or the TTL fires. */
 export const holdSignal = defineSignal('hold');
 export const releaseSignal = defineSignal('release');
