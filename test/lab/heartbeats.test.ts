@@ -10,7 +10,7 @@ import { createTestCluster, deleteTestCluster, unique } from '../helpers/sandbox
 
 const labId = unique('hb');
 const spec: LabSpec = validateSpec(
-  sandboxSpec({ labId, iperf3: { seconds: 6, parallel: 2, udpBandwidth: '1G' } }),
+  sandboxSpec({ labId, nodes: 2, iperf3: { seconds: 6, parallel: 2, udpBandwidth: '1G' } }),
 ).spec!;
 
 /** Runs one activity as the worker would, collecting what it heartbeats. */
@@ -27,6 +27,7 @@ async function heartbeatsOf<A extends unknown[]>(
 
 before(async () => {
   await createTestCluster(labId, 2);
+  await labActivities.waitForNodes(spec);
 });
 after(async () => {
   await labActivities.deleteIperf3Test(spec);
