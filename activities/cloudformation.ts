@@ -16,7 +16,7 @@ import type { NetworkOutputs } from '../lab/report.js';
 import { clusterName } from './eks.js';
 import { attempt, isNotFound } from './errors.js';
 import { allPages } from './pages.js';
-import { waitFor } from './poll.js';
+import { beforeCreate, waitFor } from './poll.js';
 import { deleteSecurityGroups, labSecurityGroupsInVpc } from './securitygroups.js';
 import { awsClientOptions, type Target } from './target.js';
 
@@ -58,6 +58,7 @@ export async function createNetworkStack(target: Target, spec: LabSpec, zones: s
   const cfn = new CloudFormationClient(awsClientOptions(target));
   const name = stackName(spec.labId);
   if (!(await attempt('describe stack', () => describe(cfn, name)))) {
+    beforeCreate(`create stack ${name}`);
     await attempt('create stack', () =>
       cfn.send(
         new CreateStackCommand({

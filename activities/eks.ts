@@ -23,7 +23,7 @@ import type { NetworkOutputs, ResolvedKubernetes } from '../lab/report.js';
 import type { LabSpec, SpecProblem } from '../lab/spec.js';
 import { labTag } from './cloudformation.js';
 import { attempt, orMissing } from './errors.js';
-import { waitFor } from './poll.js';
+import { beforeCreate, waitFor } from './poll.js';
 import { awsClientOptions, type Target } from './target.js';
 
 export const clusterName = (labId: string): string => labId;
@@ -125,6 +125,7 @@ export async function createCluster(
   const name = clusterName(spec.labId);
   const existing = await attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name }))));
   if (!existing) {
+    beforeCreate(`create cluster ${name}`);
     await attempt('create cluster', () =>
       eks.send(
         new CreateClusterCommand({
@@ -168,6 +169,7 @@ export async function createNodegroup(target: Target, spec: LabSpec, network: Ne
     orMissing(eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name }))),
   );
   if (!existing) {
+    beforeCreate(`create node group ${name}`);
     await attempt('create node group', () =>
       eks.send(
         new CreateNodegroupCommand({
@@ -217,6 +219,7 @@ export async function createAddons(
       orMissing(eks.send(new DescribeAddonCommand({ clusterName: cluster, addonName }))),
     );
     if (!existing) {
+      beforeCreate(`create add-on ${addonName}`);
       await attempt(`create add-on ${addonName}`, () =>
         eks.send(
           new CreateAddonCommand({

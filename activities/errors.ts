@@ -1,9 +1,7 @@
 // Which failures are worth retrying. Throttling and server errors are retried by Temporal with
 // backoff; access denied, quota, invalid input and a rolled-back stack are not: retrying them
 // only delays the teardown.
-import { ApplicationFailure } from '@temporalio/common';
-
-export const nonRetryableTypes = ['InvalidSpec', 'AccessDenied', 'Quota', 'StackRollback', 'NotSupported'] as const;
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 
 const accessDenied = /AccessDenied|UnauthorizedOperation|NotAuthorized|AuthFailure|Forbidden/i;
 const quota = /LimitExceeded|QuotaExceeded|TooMany(?!Requests)|InsufficientCapacity/i;
@@ -17,6 +15,28 @@ export function classify(err: unknown, doing: string): never {
   if (accessDenied.test(name) || e.code === 403) throw ApplicationFailure.nonRetryable(message, 'AccessDenied');
   if (quota.test(name)) throw ApplicationFailure.nonRetryable(message, 'Quota');
   throw ApplicationFailure.retryable(message, name);
+}
+
+const transientName =
+  /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|InternalError|InternalFailure|ServiceUnavailable|Unavailable|TimeoutError|RequestTimeout|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|socket hang up/i;
+
+/**
+ * Whether a failed call is worth repeating as it is: throttling, a server error, a dropped
+ * connection. Not a typed non-retryable failure, a cancellation, or a client error (4xx).
+ */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof CancelledFailure) return false;
+  if (err instanceof ApplicationFailure && err.nonRetryable) return false;
+  const e = err as {
+    name?: string;
+    type?: string | null;
+    code?: number | string;
+    cause?: { code?: string };
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = e.$metadata?.httpStatusCode ?? (typeof e.code === 'number' ? e.code : undefined);
+  if (status !== undefined && (status === 429 || status >= 500)) return true;
+  return [e.name, e.type, e.code, e.cause?.code].some((v) => typeof v === 'string' && transientName.test(v));
 }
 
 /** Runs an AWS or Kubernetes call, classifying its failure. */

@@ -27,6 +27,7 @@ import { deleteLbControllerLeftovers, installLbController, uninstallLbController
 import { deleteIngressTest, deleteNlbTest, ingressTest, nlbTest } from './phases/loadbalancers.js';
 import { verifyNetworking } from './phases/networking.js';
 import { waitForNodes } from './phases/nodes.js';
+import { heartbeat, heartbeating } from './poll.js';
 import { writeReport } from './report.js';
 import { createSweepActivities } from './sweep.js';
 import type { Target } from './target.js';
@@ -51,6 +52,7 @@ function invalid(problems: SpecProblem[]): ApplicationFailure {
 
 export function createActivities(baseTarget: Target) {
   const targetFor = (spec: LabSpec): Target => ({ ...baseTarget, region: spec.region });
+  const sweep = createSweepActivities(baseTarget);
   const kube = (spec: LabSpec): Promise<KubeConfig> => clusterKubeConfig(targetFor(spec), clusterName(spec.labId));
   /** Runs an undo against the cluster, or nothing when the cluster (and so the object) is gone. */
   const ifClusterUp = async (spec: LabSpec, undo: (kc: KubeConfig) => Promise<void>): Promise<void> => {
@@ -122,7 +124,10 @@ export function createActivities(baseTarget: Target) {
       await ifClusterUp(spec, (kc) => uninstallLbController(targetFor(spec), kc));
       await deleteLbControllerLeftovers(targetFor(spec), spec.labId);
     },
-    deleteIam: (spec: LabSpec) => deleteIam(targetFor(spec), spec.labId),
+    deleteIam: (spec: LabSpec) =>
+      heartbeating(`delete IAM roles, policies and OIDC provider of ${spec.labId}`, () =>
+        deleteIam(targetFor(spec), spec.labId),
+      ),
 
     nlbTest: async (spec: LabSpec) => nlbTest(targetFor(spec), await kube(spec), spec.labId),
     deleteNlbTest: (spec: LabSpec) => ifClusterUp(spec, (kc) => deleteNlbTest(targetFor(spec), kc, spec.labId)),
@@ -149,14 +154,30 @@ export function createActivities(baseTarget: Target) {
     },
 
     iperf3Test: async (spec: LabSpec) =>
-      runIperf3(await kube(spec), { namespace: labNamespace, labId: spec.labId, ...spec.iperf3 }),
-    deleteIperf3Test: (spec: LabSpec) => ifClusterUp(spec, (kc) => deleteIperf3(kc, labNamespace, spec.labId)),
+      runIperf3(await kube(spec), {
+        namespace: labNamespace,
+        labId: spec.labId,
+        ...spec.iperf3,
+        heartbeat: (state) => heartbeat({ waitingFor: 'iperf3 tests', state }),
+      }),
+    deleteIperf3Test: (spec: LabSpec) =>
+      ifClusterUp(spec, (kc) =>
+        deleteIperf3(kc, labNamespace, spec.labId, (state) => heartbeat({ waitingFor: 'iperf3 pods gone', state })),
+      ),
 
     writeReport: (report: LabReport, dir?: string) => writeReport(report, dir),
     findLeftovers: (spec: LabSpec) =>
-      findLeftovers(targetFor(spec), spec.labId, spec.phases.includes('externalDns') ? spec.domain : undefined),
+      heartbeating(`leak check of ${spec.labId}`, () =>
+        findLeftovers(targetFor(spec), spec.labId, spec.phases.includes('externalDns') ? spec.domain : undefined),
+      ),
 
-    ...createSweepActivities(baseTarget),
+    ...sweep,
+    // Listings and deletes across the whole account take long on AWS: they heartbeat meanwhile.
+    findLabIds: (region?: string) => heartbeating('list tagged resources', () => sweep.findLabIds(region)),
+    labResources: (labId: string, domain?: string, region?: string) =>
+      heartbeating(`list what ${labId} left`, () => sweep.labResources(labId, domain, region)),
+    sweepLab: (labId: string, domain?: string, region?: string) =>
+      heartbeating(`sweep ${labId}`, () => sweep.sweepLab(labId, domain, region)),
   };
 }
 

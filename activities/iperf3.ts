@@ -189,7 +189,7 @@ function summarize(name: string, protocol: 'tcp' | 'udp', report: Iperf3Json): I
 export async function runIperf3(kc: KubeConfig, o: Iperf3Options): Promise<Iperf3Result> {
   const core = kc.makeApiClient(CoreV1Api);
   // A retried attempt starts from scratch rather than from pods of unknown state.
-  await deleteIperf3(kc, o.namespace, o.labId);
+  await deleteIperf3(kc, o.namespace, o.labId, o.heartbeat);
   await core.createNamespace({ body: { metadata: { name: o.namespace } } }).catch((err: unknown) => {
     if (!isCode(err, 409)) throw err;
   });
@@ -227,7 +227,12 @@ export async function runIperf3(kc: KubeConfig, o: Iperf3Options): Promise<Iperf
 }
 
 /** Deletes the lab's iperf3 pods and waits until they are gone; nothing to delete is fine. */
-export async function deleteIperf3(kc: KubeConfig, namespace: string, labId: string): Promise<void> {
+export async function deleteIperf3(
+  kc: KubeConfig,
+  namespace: string,
+  labId: string,
+  heartbeat?: (detail: string) => void,
+): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const labelSelector = `netlab.io/lab-id=${labId},app in (${roles.server},${roles.client})`;
   try {
@@ -239,6 +244,7 @@ export async function deleteIperf3(kc: KubeConfig, namespace: string, labId: str
   const deadline = Date.now() + podTimeoutMs;
   while ((await core.listNamespacedPod({ namespace, labelSelector })).items.length > 0) {
     if (Date.now() > deadline) throw new Error(`iperf3 pods in ${namespace} still there after ${podTimeoutMs / 1000}s`);
+    heartbeat?.('waiting for the iperf3 pods to go');
     await new Promise((r) => setTimeout(r, 1_000));
   }
 }

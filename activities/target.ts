@@ -37,14 +37,20 @@ export function awsTarget(region: string): Target {
   };
 }
 
-/** Options for any AWS SDK v3 client: region and endpoint; credentials from the default chain on AWS. */
+/**
+ * Options for any AWS SDK v3 client: region and endpoint; credentials from the default chain on
+ * AWS. The SDK retries throttling and server errors itself (adaptive mode also slows the client
+ * down when it is throttled), a few times, before the activity's own retries take over.
+ */
 export function awsClientOptions(target: Target): {
   region: string;
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   maxAttempts: number;
+  retryMode: 'adaptive';
 } {
+  const retries = { maxAttempts: 5, retryMode: 'adaptive' } as const;
   return target.kind === 'sandbox'
-    ? { region: target.region, endpoint: target.awsEndpoint, credentials: sandboxCredentials, maxAttempts: 1 }
-    : { region: target.region, maxAttempts: 1 };
+    ? { region: target.region, endpoint: target.awsEndpoint, credentials: sandboxCredentials, ...retries }
+    : { region: target.region, ...retries };
 }

@@ -3,7 +3,14 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { phaseTitles } from '../lab/phases.js';
 import type { LabReport } from '../lab/report.js';
-import { extendTtlSignal, holdSignal, progressQuery, releaseSignal, teardownNowSignal } from '../lab/signals.js';
+import {
+  exitCodeOf,
+  extendTtlSignal,
+  holdSignal,
+  progressQuery,
+  releaseSignal,
+  teardownNowSignal,
+} from '../lab/signals.js';
 import { parseDuration } from '../lab/spec.js';
 import { followLab } from './follow.js';
 import { UsageError } from './options.js';
@@ -66,7 +73,7 @@ export const controlCommands: Record<string, { usage: string; run: Command }> = 
         () => handle.query(progressQuery),
         () => currentWait(handle),
       );
-      return outcome.report.outcome === 'passed' ? 0 : 1;
+      return exitCodeOf(outcome.report);
     },
   },
   list: {

@@ -1,6 +1,7 @@
 // Following a running lab: poll its progress query and print each phase as it starts and ends,
 // then a short summary with the key figures.
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { phaseTitles } from '../lab/phases.js';
 import type { LabReport } from '../lab/report.js';
 import type { LabOutcome } from '../lab/signals.js';
@@ -33,6 +34,27 @@ export function summary(r: LabReport): string[] {
   return lines;
 }
 
+/** The outcome a failed lab's workflow failure carries in its details (see networkLab). */
+export function outcomeOfFailure(err: unknown): LabOutcome | undefined {
+  if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  const outcome = err.cause.details?.[0] as Partial<LabOutcome> | undefined;
+  return outcome?.report ? (outcome as LabOutcome) : undefined;
+}
+
+/**
+ * The lab's outcome when it has ended: the workflow's result when the lab passed, the details of
+ * its failure when it did not. Rejects when the workflow ended without one (terminated, timed out).
+ */
+export async function labOutcome(handle: WorkflowHandle): Promise<LabOutcome> {
+  try {
+    return (await handle.result()) as LabOutcome;
+  } catch (err) {
+    const outcome = outcomeOfFailure(err);
+    if (outcome) return outcome;
+    throw err;
+  }
+}
+
 export async function followLab(
   handle: WorkflowHandle,
   progress: () => Promise<LabReport>,
@@ -49,7 +71,7 @@ export async function followLab(
       );
     }
   };
-  const result = handle.result() as Promise<LabOutcome>;
+  const result = labOutcome(handle);
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
   // On a terminal the current wait ("nodes Ready 2/3") stays on one updating line; in a log,

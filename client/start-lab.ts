@@ -98,11 +98,20 @@ async function main(): Promise<number> {
     console.log(spec.labId);
     return 0;
   }
-  const outcome = await followLab(
-    handle,
-    () => handle.query(progressQuery),
-    () => currentWait(handle),
-  );
+  let outcome;
+  try {
+    outcome = await followLab(
+      handle,
+      () => handle.query(progressQuery),
+      () => currentWait(handle),
+    );
+  } catch (err) {
+    // Terminated or timed out: no teardown ran, so what the lab made may be left.
+    console.error(`lab ${spec.labId} ended without an outcome: ${(err as Error).message}`);
+    console.error('what it made may be left: `npm run lab -- sweep` deletes it');
+    await close();
+    return exitCodes.leaked;
+  }
   if (outcome.reportDir) console.log(`report: ${outcome.reportDir}/report.html (and report.md, report.json)`);
   await close();
   return exitCodeOf(outcome.report);

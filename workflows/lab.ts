@@ -2,21 +2,25 @@
 // whatever happens — success, failure, cancel, TTL — the undos run in reverse, outside
 // cancellation, followed by a leak check. Orchestration only: all I/O is in activities.
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
+  log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { LabActivities, ValidatedLab } from '../activities/index.js';
 import type { PhaseId } from '../lab/phases.js';
 import type { LabReport, PhaseRecord } from '../lab/report.js';
 import { labPhaseKey, labResultKey, labTargetKey } from '../lab/search-attributes.js';
 import {
+  exitCodeOf,
+  exitCodes,
   extendTtlSignal,
   holdSignal,
   progressQuery,
@@ -24,44 +28,62 @@ import {
   teardownNowSignal,
   type LabOutcome,
 } from '../lab/signals.js';
-import { labIdFromWorkflowId, parseDuration, phasesToRun, type LabSpecInput } from '../lab/spec.js';
+import { labIdFromWorkflowId, maxTtlMs, parseDuration, phasesToRun, type LabSpecInput } from '../lab/spec.js';
+import { creating, message, quick as quickOptions, undoing } from './options.js';
 
-const retry = {
-  initialInterval: '2s',
-  backoffCoefficient: 2,
-  maximumInterval: '1m',
-  nonRetryableErrorTypes: [
-    'InvalidSpec',
-    'AccessDenied',
-    'Quota',
-    'StackRollback',
-    'ClusterFailed',
-    'NodegroupFailed',
-    'NodesNotSpread',
-    'AddonFailed',
-    'NodegroupDeleteFailed',
-  ],
-};
-const base: ActivityOptions = { startToCloseTimeout: '5m', retry: { ...retry, maximumAttempts: 5 } };
-/** Activities that wait on AWS heartbeat while they poll; a lost worker is noticed within a minute. */
-const waiting: ActivityOptions = {
-  startToCloseTimeout: '90m',
-  heartbeatTimeout: '1m',
-  retry: { ...retry, maximumAttempts: 5 },
-};
-/** Undos must succeed: more attempts, same heartbeats. */
-const undoing: ActivityOptions = { ...waiting, retry: { ...retry, maximumAttempts: 10 } };
-
-const quick = proxyActivities<LabActivities>(base);
-const lab = proxyActivities<LabActivities>(waiting);
+const quick = proxyActivities<LabActivities>(quickOptions);
 const undo = proxyActivities<LabActivities>(undoing);
 
-const message = (err: unknown): string => {
-  const e = err as { message?: string; cause?: { message?: string } };
-  return e.cause?.message ?? e.message ?? String(err);
-};
+/** A duration a person gave, within the TTL cap (parseDuration refuses longer ones); undefined (and logged) otherwise. */
+function boundedDuration(text: string, what: string): number | undefined {
+  const ms = parseDuration(text);
+  if (ms) return ms;
+  log.warn(`${what} ${JSON.stringify(text.slice(0, 40))} refused: not a duration of at most 7 days`);
+  return undefined;
+}
 
+/** The workflow failure a lab that did not pass ends with: its type says how, its details carry the outcome. */
+function labFailure(outcome: LabOutcome): ApplicationFailure {
+  const code = exitCodeOf(outcome.report);
+  const type =
+    code === exitCodes.invalid ? 'LabInvalid' : code === exitCodes.leaked ? 'LabTeardownIncomplete' : 'LabFailed';
+  return ApplicationFailure.create({
+    message: `lab ${outcome.report.labId} ${outcome.report.outcome}: ${outcome.report.error ?? 'no reason given'}`,
+    type,
+    nonRetryable: true,
+    details: [outcome],
+  });
+}
+
+/**
+ * Runs the lab; returns its outcome when it passed, and fails the workflow with the outcome in the
+ * failure's details when it did not, after teardown and the report — so the Web UI, visibility
+ * filters and schedules' pause-on-failure see a failed lab as failed.
+ */
 export async function networkLab(given: LabSpecInput): Promise<LabOutcome> {
+  // Changes to the command sequence since the first deployed version, so a lab started by an
+  // older worker (a held lab lives for hours) replays on this one: test/unit/workflow-replay.test.ts.
+  const changes = {
+    failUnlessPassed: patched('fail-unless-passed'),
+    waitForCancelledCreates: patched('wait-for-cancelled-creates'),
+    cancelEndsHold: patched('cancel-ends-hold'),
+  };
+  const outcome = await runLab(given, changes);
+  if (changes.failUnlessPassed && outcome.report.outcome !== 'passed') throw labFailure(outcome);
+  return outcome;
+}
+
+async function runLab(
+  given: LabSpecInput,
+  changes: { waitForCancelledCreates: boolean; cancelEndsHold: boolean },
+): Promise<LabOutcome> {
+  const lab = proxyActivities<LabActivities>(
+    changes.waitForCancelledCreates ? creating : { ...creating, cancellationType: ActivityCancellationType.TRY_CANCEL },
+  );
+  // A cancel request on the workflow; while the tests run it cancels them (main is a child scope),
+  // while the lab is held it ends the hold.
+  let cancelRequested = false;
+  CancellationScope.current().cancelRequested.catch(() => void (cancelRequested = true));
   // Scheduled labs carry no id: each run takes one from its workflow id (schedule id + scheduled time).
   const input = given.labId ? given : { ...given, labId: labIdFromWorkflowId(workflowInfo().workflowId) };
   const report: LabReport = {
@@ -74,7 +96,7 @@ export async function networkLab(given: LabSpecInput): Promise<LabOutcome> {
   };
   let teardownRequested = false;
   let held = input.keep ?? false;
-  let ttlDeadline = Date.now() + (parseDuration(input.ttl ?? '2h') ?? 7_200_000);
+  let ttlDeadline = Date.now() + Math.min(parseDuration(input.ttl ?? '2h') ?? 7_200_000, maxTtlMs);
   const main = new CancellationScope();
   setHandler(progressQuery, () => ({ ...report, ttlDeadline: new Date(ttlDeadline).toISOString(), held }));
   setHandler(teardownNowSignal, () => {
@@ -82,7 +104,7 @@ export async function networkLab(given: LabSpecInput): Promise<LabOutcome> {
     main.cancel();
   });
   setHandler(extendTtlSignal, (duration) => {
-    const ms = parseDuration(duration);
+    const ms = boundedDuration(duration, 'extend-ttl');
     if (ms) ttlDeadline = Math.max(ttlDeadline, Date.now()) + ms;
   });
   setHandler(holdSignal, () => void (held = true));
@@ -215,7 +237,7 @@ export async function networkLab(given: LabSpecInput): Promise<LabOutcome> {
     if (!failure || failure === 'teardown requested') {
       // Held (--keep or the hold signal): stay up for people to look around, until released,
       // a teardown signal or the TTL.
-      await condition(() => !held || ttlFired || teardownRequested);
+      await condition(() => !held || ttlFired || teardownRequested || (changes.cancelEndsHold && cancelRequested));
     }
     report.teardown = [];
     await phase('teardown', async () => {

@@ -1,9 +1,10 @@
 // sweeper: deletes what labs left when their workflow can no longer clean up (terminated, or
 // its history lost). A lab id with a running networkLab is left alone: it tears down itself.
 // Orchestration only: listing, Temporal's visibility and every delete are activities.
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { LabActivities } from '../activities/index.js';
 import type { LeftoverResource } from '../lab/report.js';
+import { message, undoing, waiting } from './options.js';
 
 export interface SweeperInput {
   /** Report what would be swept; delete nothing. */
@@ -21,22 +22,18 @@ export interface SweeperResult {
   swept: { labId: string; deleted: LeftoverResource[]; error?: string }[];
 }
 
-const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 };
-const quick = proxyActivities<LabActivities>({ startToCloseTimeout: '5m', retry } satisfies ActivityOptions);
-/** Deletes wait on AWS and heartbeat while they do. */
-const deleting = proxyActivities<LabActivities>({
-  startToCloseTimeout: '90m',
-  heartbeatTimeout: '1m',
-  retry,
-} satisfies ActivityOptions);
+/** Listings page through whole accounts and heartbeat while they do. */
+const listing = proxyActivities<LabActivities>(waiting);
+/** Deletes are undos: they retry as long as the lab's own teardown would. */
+const deleting = proxyActivities<LabActivities>(undoing);
 
 export async function sweeper(input: SweeperInput = {}): Promise<SweeperResult> {
-  const labIds = await quick.findLabIds(input.region);
+  const labIds = await listing.findLabIds(input.region);
   // Asked after the AWS listing: a lab that owned something then and runs now is in this list.
-  const running = new Set(await quick.runningLabIds());
+  const running = new Set(await listing.runningLabIds());
   const result: SweeperResult = { found: [], swept: [] };
   for (const labId of labIds) {
-    const resources = await quick.labResources(labId, input.domain, input.region);
+    const resources = await listing.labResources(labId, input.domain, input.region);
     result.found.push({ labId, running: running.has(labId), resources });
   }
   if (input.dryRun) return result;
@@ -45,8 +42,7 @@ export async function sweeper(input: SweeperInput = {}): Promise<SweeperResult> 
     try {
       result.swept.push({ labId, deleted: await deleting.sweepLab(labId, input.domain, input.region) });
     } catch (err) {
-      const e = err as { message?: string; cause?: { message?: string } };
-      result.swept.push({ labId, deleted: [], error: e.cause?.message ?? e.message ?? String(err) });
+      result.swept.push({ labId, deleted: [], error: message(err) });
     }
   }
   return result;

@@ -6,6 +6,7 @@ import type { DensityResult } from '../../lab/report.js';
 import { quantiles } from '../../lab/report.js';
 import type { LabSpec } from '../../lab/spec.js';
 import type { InstanceLimits } from '../ec2.js';
+import { labTag } from '../cloudformation.js';
 import { attempt } from '../errors.js';
 import { applyObjects, deleteObjects } from '../kube-apply.js';
 import { deploymentObject, isRunningReady, namespaceObject, podsOf } from '../kube.js';
@@ -29,9 +30,14 @@ const since = (from: Date | undefined, to: Date | undefined): number | undefined
 export async function podDensity(kc: KubeConfig, spec: LabSpec, limits: InstanceLimits): Promise<DensityResult> {
   const core = kc.makeApiClient(CoreV1Api);
   const nodes = await labNodes(kc);
-  const { items: before } = await attempt('list pods', () => core.listPodForAllNamespaces());
-  const systemPods = before.filter(
-    (p) => p.spec?.nodeName && !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
+  // System pods are every pod on the nodes that is not the lab's own: counted by the lab's label,
+  // so a retried attempt does not count the pods its previous attempt left as system pods.
+  const { items: all } = await attempt('list pods', () => core.listPodForAllNamespaces());
+  const systemPods = all.filter(
+    (p) =>
+      p.spec?.nodeName &&
+      !['Succeeded', 'Failed'].includes(p.status?.phase ?? '') &&
+      p.metadata?.labels?.[labTag] !== spec.labId,
   ).length;
   const capacity = nodes.reduce((sum, n) => sum + n.allocatablePods, 0);
   const expectedFreeCapacity = capacity - systemPods;

@@ -24,7 +24,7 @@ import {
   scaleDeployment,
 } from '../kube.js';
 import { waitFor } from '../poll.js';
-import { httpGet, spreadOverPods } from '../probes.js';
+import { firstSuccess, spreadOverPods } from '../probes.js';
 import type { Target } from '../target.js';
 
 const echo = { app: 'deploy-echo', image: 'registry.k8s.io/echoserver:1.10', port: 8080, service: 'svc-nlb-ip-type' };
@@ -180,6 +180,7 @@ export async function nlbTest(target: Target, kc: KubeConfig, labId: string, req
   });
   const checks = [await scaleAndCheck(target, kc, echo.app, lb.LoadBalancerArn!, 2, 'initial 2 replicas')];
   await waitForResolvable(target, hostname);
+  await firstSuccess(target, hostname);
   const perPod = await spreadOverPods(target, hostname, requests);
   checks.push(await scaleAndCheck(target, kc, echo.app, lb.LoadBalancerArn!, 1, 'scale 2 → 1'));
   checks.push(await scaleAndCheck(target, kc, echo.app, lb.LoadBalancerArn!, 3, 'scale 1 → 3'));
@@ -201,7 +202,7 @@ export async function ingressTest(target: Target, kc: KubeConfig, labId: string)
   });
   const checks = [await scaleAndCheck(target, kc, game.app, lb.LoadBalancerArn!, 3, 'initial 3 replicas')];
   await waitForResolvable(target, address);
-  const answer = await httpGet(target, address);
+  const answer = await firstSuccess(target, address);
   checks.push(await scaleAndCheck(target, kc, game.app, lb.LoadBalancerArn!, 1, 'scale 3 → 1'));
   await deleteIngressTest(target, kc, labId);
   return { address, httpStatus: answer.status, checks };

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type LabActivities } from '../../activities/index.js';
+import { labOutcome } from '../../client/follow.js';
 import { sandboxTarget } from '../../activities/target.js';
 import type { LabOutcome } from '../../lab/signals.js';
 import type { LabSpecInput } from '../../lab/spec.js';
@@ -45,16 +46,20 @@ export function sandboxSpec(overrides: Partial<LabSpecInput> = {}): LabSpecInput
   };
 }
 
-/** Runs one lab to its end with the given activities replaced; returns its outcome and history size. */
+/**
+ * Runs one lab to its end with the given activities replaced; returns its outcome, the workflow's
+ * status (COMPLETED when it passed, FAILED when not) and its history size.
+ */
 export async function runLab(
   spec: LabSpecInput,
   overrides: Partial<LabActivities> = {},
-): Promise<LabOutcome & { historyEvents: number }> {
+): Promise<LabOutcome & { status: string; historyEvents: number }> {
   const lab = await startLab(spec, overrides);
   try {
-    const outcome = (await lab.handle.result()) as LabOutcome;
+    const outcome = await labOutcome(lab.handle);
     const history = await lab.handle.fetchHistory();
-    return { ...outcome, historyEvents: history.events?.length ?? 0 };
+    const { status } = await lab.handle.describe();
+    return { ...outcome, status: status.name, historyEvents: history.events?.length ?? 0 };
   } finally {
     await lab.stop();
   }

@@ -2,27 +2,13 @@
 // the TTL — and whichever ends it, nothing tagged with the lab id is left.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
-import {
-  extendTtlSignal,
-  holdSignal,
-  progressQuery,
-  releaseSignal,
-  teardownNowSignal,
-  type LabOutcome,
-} from '../../lab/signals.js';
+import { extendTtlSignal, holdSignal, progressQuery, releaseSignal, teardownNowSignal } from '../../lab/signals.js';
 import { validateSpec } from '../../lab/spec.js';
+import { labOutcome } from '../../client/follow.js';
+import { endless } from '../helpers/fake-lab.js';
 import { labActivities, sandboxSpec, startLab } from '../helpers/lab.js';
 import { eventually } from '../helpers/sandbox.js';
-
-/** A test phase that runs until cancelled, heartbeating so the cancel reaches it. */
-const endless = async (): Promise<never> => {
-  for (;;) {
-    Context.current().heartbeat({ waitingFor: 'nothing, on purpose' });
-    await Context.current().sleep(500);
-  }
-};
 
 const phaseStatus = async (handle: WorkflowHandle, phase: string): Promise<string | undefined> =>
   (await handle.query(progressQuery)).phases.find((p) => p.phase === phase)?.status;
@@ -57,7 +43,7 @@ test('progress shows the running phase; hold keeps the lab up after its tests, e
     const after = Date.parse((await lab.handle.query(progressQuery)).ttlDeadline!);
     assert.ok(after - before >= 30 * 60_000 - 1000, `TTL moved by ${(after - before) / 1000}s`);
     await lab.handle.signal(releaseSignal);
-    const outcome = (await lab.handle.result()) as LabOutcome;
+    const outcome = await labOutcome(lab.handle);
     assert.equal(outcome.report.outcome, 'passed', outcome.report.error);
     await assertNothingLeft(spec);
   } finally {
@@ -79,7 +65,7 @@ for (const how of ['teardown-now', 'cancel', 'ttl'] as const) {
         );
       if (how === 'teardown-now') await lab.handle.signal(teardownNowSignal);
       if (how === 'cancel') await lab.handle.cancel();
-      const outcome = (await lab.handle.result()) as LabOutcome;
+      const outcome = await labOutcome(lab.handle);
       const expected = { 'teardown-now': 'teardown requested', cancel: 'cancelled', ttl: 'the lab TTL fired' }[how];
       assert.equal(outcome.report.error, expected);
       assert.equal(

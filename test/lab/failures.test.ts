@@ -48,6 +48,7 @@ for (const c of cases) {
     const spec = sandboxSpec({ replicas: 20 });
     const outcome = await runLab(spec, { [c.activity]: failing(c.activity) });
     assert.equal(exitCodeOf(outcome.report), 1);
+    assert.equal(outcome.status, 'FAILED', 'a lab that did not pass is a failed workflow');
     assert.equal(outcome.report.outcome, 'failed');
     const failed = outcome.report.phases.find((p) => p.status === 'failed');
     assert.equal(failed?.phase, c.phase);
@@ -89,6 +90,7 @@ test('invalid input fails validation with code 2 and makes nothing', async () =>
   const spec = sandboxSpec({ instanceType: 'q9.huge' });
   const outcome = await runLab(spec);
   assert.equal(exitCodeOf(outcome.report), 2);
+  assert.equal(outcome.status, 'FAILED');
   assert.match(outcome.report.error ?? '', /instanceType: q9\.huge is not offered/);
   assert.equal(outcome.report.teardown, undefined);
 });

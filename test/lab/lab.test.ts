@@ -12,6 +12,7 @@ test('every phase passes on the sandbox with figures that match it', async () =>
   const r = outcome.report;
   assert.equal(r.outcome, 'passed', r.error);
   assert.equal(exitCodeOf(r), 0);
+  assert.equal(outcome.status, 'COMPLETED');
   assert.ok(
     r.phases.every((p) => p.status === 'passed'),
     JSON.stringify(r.phases.filter((p) => p.status !== 'passed')),
