@@ -1,7 +1,7 @@
 // The AWS calls the emulated AWS Load Balancer Controller makes, in the controller's order: security
 // groups, load balancer, target group, listener on create; listeners, load balancer, target groups,
 // then security groups (retrying DependencyViolation, as the controller does for 2 minutes) on delete.
-// Every client comes from controllerClientOptions, the one place the controller's credentials come from.
+// Every client comes from controllerClientOptions: the controller's IRSA role, as on EKS.
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -36,8 +36,11 @@ import {
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { endpoints, sandboxCredentials, sandboxRegion } from '../config.js';
 import { sleep } from './http.js';
+import { irsaClientOptions, serviceAccountRoleArn } from './irsa.js';
 import {
   backendSgTags,
   clusterTagKey,
@@ -53,15 +56,27 @@ import {
 
 /**
  * Options for every AWS client of the emulated controller. Its calls go through the gateway, as
- * the controller's go to AWS: faults, throttling and the gateway's strictness reach them too.
- * Today with the sandbox's own credentials; the controller's IRSA role's credentials are wired here.
+ * the controller's go to AWS: faults, throttling and the gateway's strictness reach them too. With
+ * the IRSA role its service account is annotated with (what the lab sets up), the calls are made
+ * with that role's credentials and checked against its policy, as on EKS. Without an annotation
+ * the controller would use the node's role on EKS; the sandbox has no instance roles, so it falls
+ * back to its own credentials and says so (only sandbox tests of the emulation itself do that).
  */
-export function controllerClientOptions(_serviceAccount: { cluster: string; namespace: string; name: string }): {
+async function controllerClientOptions(
+  kc: KubeConfig,
+  serviceAccount: { cluster: string; namespace: string; name: string },
+  log: (line: string) => void,
+): Promise<{
   endpoint: string;
   region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  credentials: AwsCredentialIdentityProvider | { accessKeyId: string; secretAccessKey: string };
   maxAttempts: number;
-} {
+}> {
+  if (await serviceAccountRoleArn(kc, serviceAccount.namespace, serviceAccount.name))
+    return { ...(await irsaClientOptions(kc, serviceAccount.namespace, serviceAccount.name)), maxAttempts: 5 };
+  log(
+    `load balancer controller of ${serviceAccount.cluster}: service account ${serviceAccount.namespace}/${serviceAccount.name} has no IRSA role; using the sandbox's own credentials`,
+  );
   return { endpoint: endpoints.gateway, region: sandboxRegion, credentials: sandboxCredentials, maxAttempts: 5 };
 }
 
@@ -70,12 +85,12 @@ export interface ControllerClients {
   elbv2: ElasticLoadBalancingV2Client;
 }
 
-export function controllerClients(serviceAccount: {
-  cluster: string;
-  namespace: string;
-  name: string;
-}): ControllerClients {
-  const options = controllerClientOptions(serviceAccount);
+export async function controllerClients(
+  kc: KubeConfig,
+  serviceAccount: { cluster: string; namespace: string; name: string },
+  log: (line: string) => void,
+): Promise<ControllerClients> {
+  const options = await controllerClientOptions(kc, serviceAccount, log);
   return { ec2: new EC2Client(options), elbv2: new ElasticLoadBalancingV2Client(options) };
 }
 

@@ -152,7 +152,8 @@ export class LoadBalancerEmulator {
     const vpcId = config.vpcId ?? entry.vpcId;
     if (!vpcId) return;
     const key = JSON.stringify(controller);
-    if (entry.clients?.key !== key) entry.clients = { key, aws: controllerClients({ cluster, ...serviceAccount }) };
+    if (entry.clients?.key !== key)
+      entry.clients = { key, aws: await controllerClients(entry.kc, { cluster, ...serviceAccount }, this.log) };
     const aws = new ControllerAws(entry.clients.aws, config, this.log);
     const objects = await this.watchedObjects(entry.kc);
     const active = objects.filter((w) => !w.meta.deletionTimestamp);
