@@ -173,7 +173,8 @@ export function createActivities(baseTarget: Target) {
 
     ...sweep,
     // Listings and deletes across the whole account take long on AWS: they heartbeat meanwhile.
-    findLabIds: (region?: string) => heartbeating('list tagged resources', () => sweep.findLabIds(region)),
+    findLabIds: (region?: string, domain?: string) =>
+      heartbeating('list tagged resources', () => sweep.findLabIds(region, domain)),
     labResources: (labId: string, domain?: string, region?: string) =>
       heartbeating(`list what ${labId} left`, () => sweep.labResources(labId, domain, region)),
     sweepLab: (labId: string, domain?: string, region?: string) =>

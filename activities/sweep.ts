@@ -13,8 +13,16 @@ import {
   type Filter,
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, EKSClient, paginateListClusters } from '@aws-sdk/client-eks';
-import { IAMClient, ListRoleTagsCommand, paginateListRoles } from '@aws-sdk/client-iam';
-import { ListTagsForResourcesCommand } from '@aws-sdk/client-route-53';
+import {
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+  ListOpenIDConnectProviderTagsCommand,
+  ListPolicyTagsCommand,
+  ListRoleTagsCommand,
+  paginateListPolicies,
+  paginateListRoles,
+} from '@aws-sdk/client-iam';
+import { ListTagsForResourcesCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LeftoverResource } from '../lab/report.js';
 import { labIdFromWorkflowId } from '../lab/spec.js';
@@ -22,7 +30,7 @@ import { connectClient } from './temporal.js';
 import { deleteNetworkStack, labTag } from './cloudformation.js';
 import { labInstances, liveInstances } from './ec2.js';
 import { deleteCluster } from './eks.js';
-import { elbResourcesWithTags } from './elbv2.js';
+import { controllerClusterTag, elbResourcesWithTags } from './elbv2.js';
 import { attempt, orMissing } from './errors.js';
 import { deleteIam } from './iam.js';
 import { findLeftovers } from './leaks.js';
@@ -32,13 +40,22 @@ import { deleteLbControllerLeftovers } from './phases/lbcontroller.js';
 import {
   deleteRecords,
   deleteZone,
+  externalDnsOwner,
   findZone,
   labIdOfReference,
   listZones,
   ownedRecords,
+  records,
   route53Client,
 } from './route53.js';
 import { awsClientOptions, type Target } from './target.js';
+
+/** The tag the VPC CNI puts on the ENIs it makes, with the cluster's name. */
+const cniClusterTag = 'cluster.k8s.amazonaws.com/name';
+
+/** The owner a TXT registry record of ExternalDNS names (its values are quoted strings). */
+const ownerOfTxt = (r: ResourceRecordSet): string | undefined =>
+  (r.ResourceRecords ?? []).map((v) => externalDnsOwner(v.Value ?? '')).find((o) => o !== undefined);
 
 const labIdOf = (tags: { Key?: string; Value?: string }[] | undefined): string | undefined =>
   tags?.find((t) => t.Key === labTag)?.Value;
@@ -69,8 +86,13 @@ async function taggedZones(target: Target): Promise<Map<string, string>> {
   return out;
 }
 
-/** Every lab id that still has a stack, cluster, VPC, instance, load balancer, IAM role or zone in the target's region. */
-export async function findLabIds(target: Target): Promise<string[]> {
+/**
+ * Every lab id that still owns anything the lab makes, in the target's region: a stack, cluster,
+ * VPC, instance, load balancer or target group, security group, ENI, IAM role, policy or OIDC
+ * provider, hosted zone, or (in `domain`'s zone) a record — so a teardown that left only one small
+ * thing is still swept.
+ */
+export async function findLabIds(target: Target, domain?: string): Promise<string[]> {
   const options = awsClientOptions(target);
   const ids = new Set<string>();
   const add = (id: string | undefined): void => void (id && ids.add(id));
@@ -98,6 +120,25 @@ export async function findLabIds(target: Target): Promise<string[]> {
   for (const i of await liveInstances(target, [{ Name: 'tag-key', Values: ['eks:cluster-name'] }]))
     add(labOfVpc.get(i.VpcId!));
 
+  // Security groups and ENIs carry the lab's tag, or the tag the load balancer controller or the
+  // VPC CNI puts on them with the cluster's name, which is the lab id.
+  const byCluster = (tags: { Key?: string; Value?: string }[] | undefined): string | undefined =>
+    labIdOf(tags) ?? tags?.find((t) => t.Key === controllerClusterTag || t.Key === cniClusterTag)?.Value;
+  for (const Filters of [tagged, [{ Name: 'tag-key', Values: [controllerClusterTag] }]])
+    for (const g of await allPages(
+      'describe security groups',
+      paginateDescribeSecurityGroups({ client: ec2 }, { Filters }),
+      (p) => p.SecurityGroups,
+    ))
+      add(byCluster(g.Tags));
+  for (const Filters of [tagged, [{ Name: 'tag-key', Values: [cniClusterTag] }]])
+    for (const eni of await allPages(
+      'describe ENIs',
+      paginateDescribeNetworkInterfaces({ client: ec2 }, { Filters }),
+      (p) => p.NetworkInterfaces,
+    ))
+      add(byCluster(eni.TagSet));
+
   // Target groups too: one left alone by a failed teardown is still the lab's.
   for (const r of await elbResourcesWithTags(target)) add(labIdOf(r.tags));
 
@@ -109,8 +150,27 @@ export async function findLabIds(target: Target): Promise<string[]> {
     );
     add(labIdOf(roleTags?.Tags));
   }
+  const policies = paginateListPolicies({ client: iam }, { Scope: 'Local' });
+  for (const policy of await allPages('list policies', policies, (p) => p.Policies)) {
+    const policyTags = await attempt('list policy tags', () =>
+      orMissing(iam.send(new ListPolicyTagsCommand({ PolicyArn: policy.Arn }))),
+    );
+    add(labIdOf(policyTags?.Tags));
+  }
+  const { OpenIDConnectProviderList = [] } = await attempt('list OIDC providers', () =>
+    iam.send(new ListOpenIDConnectProvidersCommand({})),
+  );
+  for (const provider of OpenIDConnectProviderList) {
+    const providerTags = await attempt('list OIDC provider tags', () =>
+      orMissing(iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: provider.Arn }))),
+    );
+    add(labIdOf(providerTags?.Tags));
+  }
 
   for (const labId of (await taggedZones(target)).values()) add(labId);
+  // Records carry no tags: ExternalDNS's TXT registry record names each record's owner, the lab id.
+  const zone = domain ? await findZone(target, domain) : undefined;
+  if (zone) for (const r of await records(target, zone.id)) if (r.Type === 'TXT') add(ownerOfTxt(r));
   return [...ids].sort();
 }
 
@@ -142,7 +202,7 @@ async function deleteStragglers(target: Target, labId: string): Promise<void> {
     await attempt('terminate instances', () => ec2.send(new TerminateInstancesCommand({ InstanceIds: instances })));
 
   const vpcs = await allPages('describe VPCs', paginateDescribeVpcs(client, { Filters: tagged }), (p) => p.Vpcs);
-  const eniFilters: Filter[][] = [tagged];
+  const eniFilters: Filter[][] = [tagged, [{ Name: `tag:${cniClusterTag}`, Values: [labId] }]];
   if (vpcs.length > 0) eniFilters.push([{ Name: 'vpc-id', Values: vpcs.map((v) => v.VpcId!) }]);
   for (const Filters of eniFilters) {
     const enis = await allPages(
@@ -226,7 +286,7 @@ export async function runningLabIds(): Promise<string[]> {
 export function createSweepActivities(baseTarget: Target) {
   const inRegion = (region?: string): Target => ({ ...baseTarget, region: region ?? baseTarget.region });
   return {
-    findLabIds: (region?: string) => findLabIds(inRegion(region)),
+    findLabIds: (region?: string, domain?: string) => findLabIds(inRegion(region), domain),
     labResources: (labId: string, domain?: string, region?: string) => labResources(inRegion(region), labId, domain),
     sweepLab: (labId: string, domain?: string, region?: string) => sweepLab(inRegion(region), labId, domain),
     runningLabIds,

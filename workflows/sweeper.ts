@@ -28,7 +28,7 @@ const listing = proxyActivities<LabActivities>(waiting);
 const deleting = proxyActivities<LabActivities>(undoing);
 
 export async function sweeper(input: SweeperInput = {}): Promise<SweeperResult> {
-  const labIds = await listing.findLabIds(input.region);
+  const labIds = await listing.findLabIds(input.region, input.domain);
   // Asked after the AWS listing: a lab that owned something then and runs now is in this list.
   const running = new Set(await listing.runningLabIds());
   const result: SweeperResult = { found: [], swept: [] };
