@@ -2,12 +2,12 @@
 // the lab's wall time per phase, history events per lab, and the worker process's memory — for
 // `runs` labs on the `fast` profile, then one on the `realistic` profile, whose delays are AWS's
 // shape scaled down (so waits, heartbeats and timeouts are exercised as on AWS).
+import '../activities/aws-sdk-env.js';
 import { runLab, sandboxSpec } from '../test/helpers/lab.js';
 import { gatewayAdmin } from '../test/helpers/sandbox.js';
 import { quantiles } from '../lab/report.js';
 import { up } from '../sandbox/sandbox.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const runs = Number(process.argv[2] ?? 3);
 await up({ profile: 'fast', print: () => undefined });
 

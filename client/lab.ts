@@ -1,5 +1,6 @@
 // `npm run lab -- <command>`: operate labs that run or ran. Each command lives in its own module;
 // this file only dispatches.
+import '../activities/aws-sdk-env.js';
 import { controlCommands } from './control.js';
 import { connectClient, type TemporalClient } from '../activities/temporal.js';
 import { scheduleCommands } from './schedule.js';
@@ -20,7 +21,6 @@ const commands: CommandTable = {
   ...sweepCommands,
 };
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const [name = 'help', ...args] = process.argv.slice(2);
 const command = commands[name];
 if (!command) {

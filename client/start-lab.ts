@@ -1,6 +1,7 @@
 // `npm run start-lab`: checks the spec, brings the sandbox up when that is the target (installing
 // it the first time) with a worker, starts the lab workflow, follows it until it ends, and exits
 // with the lab's code: 0 passed, 1 failed and torn down, 2 invalid input, 3 teardown incomplete.
+import '../activities/aws-sdk-env.js';
 import { createInterface } from 'node:readline/promises';
 import { labPlan } from '../lab/plan.js';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -15,8 +16,6 @@ import { followLab } from './follow.js';
 import { flagOf, parseStartArgs, usage } from './options.js';
 import { lookUpKubernetes } from './plan-versions.js';
 import { ensureSandboxWorker, workerPolls } from './worker-process.js';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<number> {
   let options;

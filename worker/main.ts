@@ -1,5 +1,6 @@
 // `npm run worker`: one worker process on its target's task queue (`eks-netlab-sandbox` or
 // `eks-netlab-aws`), running the lab workflows and the activities against that target.
+import '../activities/aws-sdk-env.js';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
@@ -7,7 +8,6 @@ import { taskQueueFor } from '../lab/targets.js';
 import { temporalConnection } from '../activities/temporal.js';
 import { targetFromEnv } from './config.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const target = targetFromEnv();
 const taskQueue = taskQueueFor(target.kind);
 const { connectionOptions, namespace } = temporalConnection();
