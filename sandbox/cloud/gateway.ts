@@ -11,6 +11,7 @@ import { json, type GatewayResponse } from './http.js';
 import { latencyProfiles, latencyProfileSchema, type LatencyProfile } from './latency.js';
 import type { LoadBalancerEmulator } from './loadbalancers.js';
 import { reviewToken } from './tokens.js';
+import { recordCall, trailSince } from './trail.js';
 import { awsError, faultErrors, operationOf, serviceOf, type AwsCall } from './protocol.js';
 
 export interface Cloud {
@@ -61,7 +62,13 @@ function forwardToMoto(call: AwsCall, headers: IncomingMessage['headers']): Prom
   });
 }
 
-async function admin(cloud: Cloud, method: string, path: string, body: Buffer): Promise<GatewayResponse> {
+async function admin(
+  cloud: Cloud,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: Buffer,
+): Promise<GatewayResponse> {
   const parsed = body.length ? (JSON.parse(body.toString()) as unknown) : {};
   const tokenReview = /^\/_netlab\/tokenreview\/([^/]+)$/.exec(path);
   if (tokenReview && method === 'POST') return reviewToken(decodeURIComponent(tokenReview[1]!), parsed as object);
@@ -96,6 +103,7 @@ async function admin(cloud: Cloud, method: string, path: string, body: Buffer): 
     if (method === 'DELETE') cloud.faults.clear();
     return json(200, cloud.faults.list());
   }
+  if (path === '/_netlab/trail') return json(200, trailSince(Number(query.get('since') ?? 0)));
   if (path === '/_netlab/profile') {
     if (method === 'PUT') {
       const named = (parsed as { name?: string }).name;
@@ -119,7 +127,8 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
     void (async (): Promise<GatewayResponse> => {
       const url = new URL(req.url ?? '/', 'http://gateway');
       const body = await readBody(req);
-      if (url.pathname.startsWith('/_netlab/')) return admin(cloud, req.method ?? 'GET', url.pathname, body);
+      if (url.pathname.startsWith('/_netlab/'))
+        return admin(cloud, req.method ?? 'GET', url.pathname, url.searchParams, body);
       const service = serviceOf(req);
       const target = req.headers['x-amz-target'];
       const call: AwsCall = {
@@ -152,6 +161,7 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
           : call.service === 'cloudformation'
             ? await cloud.cloudformation.handle(call, forward)
             : await forward(call);
+      recordCall(call, answer);
       return fault ? failWith() : answer;
     })()
       .then((out) => res.writeHead(out.status, out.headers).end(out.body))
