@@ -81,7 +81,9 @@ export function rowOf(scenario: string, batches: BatchRecord[]): ScenarioRow {
     scenario,
     labs: labs.length,
     faults: labs.reduce((n, l) => n + l.faults.length, 0),
-    asExpected: `${labs.filter((l) => l.asExpected).length}/${labs.length}`,
+    asExpected: batches.some((b) => b.notes.some((n) => n.startsWith('broke')))
+      ? 'scenario broke'
+      : `${labs.filter((l) => l.asExpected).length}/${labs.length}`,
     left: batches.reduce((n, b) => n + b.left.length, 0),
     madeTwice: batches.reduce((n, b) => n + b.madeTwice.length, 0),
     longestRecoveryMs: recoveries.length ? Math.max(...recoveries) : undefined,

@@ -72,26 +72,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const ctx: ChaosContext = { client, workers, rng: seededRng(seed), short, runs, log, workflowIds: [] };
   const rows: ScenarioRow[] = [];
   const batches: BatchRecord[] = [];
-  try {
-    await gatewayFaults('DELETE');
-    workers.start();
-    await workers.polling(1);
-    for (const scenario of chosen) {
-      log(`${scenario.name}: ${scenario.about}`);
-      const t = Date.now();
-      const done = await scenario.run(ctx);
-      batches.push(...done);
-      rows.push(rowOf(scenario.name, done));
-      log(`${scenario.name}: done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
-      // Back to one live worker for the next scenario.
-      while (workers.alive.size > 1) workers.kill([...workers.alive.values()].at(-1)!);
-      if (workers.alive.size === 0) workers.start();
-      await workers.polling(1);
-    }
-  } finally {
-    await gatewayFaults('DELETE').catch(() => undefined);
-    await workers.stopAll();
-  }
   const result: ChaosResult = {
     seed,
     short,
@@ -107,9 +87,36 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     mkdirSync(dirname(opts.out), { recursive: true });
     writeFileSync(opts.out, JSON.stringify(result, null, 2));
   };
-  write();
+  try {
+    await gatewayFaults('DELETE');
+    workers.start();
+    await workers.polling(1);
+    for (const scenario of chosen) {
+      log(`${scenario.name}: ${scenario.about}`);
+      const t = Date.now();
+      // A scenario whose driver breaks is a row that says so; the others still run.
+      const done = await scenario.run(ctx).catch((err: Error): BatchRecord[] => {
+        log(`${scenario.name}: the scenario broke: ${err.stack ?? err.message}`);
+        return [{ scenario: scenario.name, labs: [], left: [], madeTwice: [], notes: [`broke: ${err.message}`] }];
+      });
+      batches.push(...done);
+      rows.push(rowOf(scenario.name, done));
+      // Written after each scenario, so a long run that is stopped still leaves its figures.
+      result.wallMs = Date.now() - started;
+      write();
+      log(`${scenario.name}: done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+      // Back to one live worker for the next scenario.
+      while (workers.alive.size > 1) workers.kill([...workers.alive.values()].at(-1)!);
+      if (workers.alive.size === 0) workers.start();
+      await workers.polling(1);
+    }
+  } finally {
+    await gatewayFaults('DELETE').catch(() => undefined);
+    await workers.stopAll();
+  }
   if (!opts.only?.length || opts.only.includes('secrets')) {
     // chaos.json itself is scanned too: it holds every error message the labs returned.
+    write();
     const scan = await scanSecrets(client, ctx.workflowIds, [opts.out]);
     result.secrets = { sources: scan.sources.length, findings: scan.findings };
     rows.push({

@@ -16,6 +16,10 @@ for (const name of scenarioNames.filter((n) => n !== 'secrets'))
   test(`chaos ${name}: outcomes as expected, nothing left, nothing made twice`, () => {
     const batches = result.batches.filter((b) => b.scenario === name);
     assert.ok(batches.length > 0, `${name} ran`);
+    assert.deepEqual(
+      batches.flatMap((b) => b.notes.filter((n) => n.startsWith('broke'))),
+      [],
+    );
     const labs = batches.flatMap((b) => b.labs);
     assert.ok(labs.flatMap((l) => l.faults).length > 0, 'faults were thrown');
     assert.deepEqual(

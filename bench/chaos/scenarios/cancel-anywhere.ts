@@ -9,6 +9,7 @@ import type { Scenario } from './types.js';
 
 const reasons = { cancel: 'cancelled', 'teardown-now': 'teardown requested', ttl: 'the lab TTL fired' } as const;
 type How = keyof typeof reasons;
+const creates = ['createNetworkStack', 'createCluster', 'createNodegroup', 'createAddons'];
 
 export const cancelAnywhere: Scenario = {
   name: 'cancel-anywhere',
@@ -24,6 +25,9 @@ export const cancelAnywhere: Scenario = {
           const how = kinds[i % kinds.length]!;
           const duringCreate = i % 2 === 0;
           const ttl = `${ctx.rng.int(15, 90)}s`;
+          // Chosen up front, so the seed decides where each lab is hit.
+          const create = ctx.rng.pick(creates);
+          const phase = ctx.rng.pick(faultablePhases(phases).slice(0, -2));
           const spec = chaosSpec('ca', phases, how === 'ttl' ? { ttl } : {});
           const expected = {
             what: `passed, or failed: ${reasons[how]}`,
@@ -38,8 +42,8 @@ export const cancelAnywhere: Scenario = {
                 return;
               }
               const state = duringCreate
-                ? await waitUntil(handle, (s) => s.pending.some((p) => /^create/.test(p.type)) && ctx.rng.next() < 0.3)
-                : await atPhase(handle, ctx.rng.pick(faultablePhases(phases).slice(0, -2)));
+                ? await waitUntil(handle, (s) => s.pending.some((p) => p.type === create))
+                : await atPhase(handle, phase);
               if (state.closed) return;
               if (!duringCreate) await sleep(ctx.rng.int(0, 5000));
               if (how === 'cancel') await handle.cancel();
