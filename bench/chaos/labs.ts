@@ -88,6 +88,34 @@ const eventMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefi
   Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
 
 /**
+ * The lab's result; waiting rides out the Temporal server being away (server-restart). After
+ * `timeoutMs` the lab counts as stuck.
+ */
+async function labResult(
+  handle: WorkflowHandle,
+  timeoutMs: number,
+): Promise<{ report?: LabReport; status: string; timedOut: boolean }> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((ok) => (timer = setTimeout(() => ok('expired'), deadline - Date.now())));
+    try {
+      const outcome = await Promise.race([handle.result() as Promise<LabOutcome>, expired]);
+      if (outcome === 'expired') break;
+      return { report: outcome.report, status: 'completed', timedOut: false };
+    } catch (err) {
+      const e = err as Error;
+      if (e.name === 'WorkflowFailedError')
+        return { status: `failed: ${(e.cause as Error | undefined)?.message ?? e.message}`, timedOut: false };
+      await sleep(2000);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return { status: 'stuck', timedOut: true };
+}
+
+/**
  * Waits for the lab's end and records it. A lab that has not ended within `timeoutMs` is
  * terminated (and recorded as `stuck`): a wedged lab is a finding, not a reason to hang.
  */
@@ -99,21 +127,8 @@ export async function finishLab(
   faults: FaultRecord[],
   timeoutMs = 20 * 60_000,
 ): Promise<LabRecord> {
-  let report: LabReport | undefined;
-  let status = 'completed';
-  const result = (handle.result() as Promise<LabOutcome>).then(
-    (o) => void (report = o.report),
-    (err: Error) =>
-      void (status =
-        err.name === 'WorkflowFailedError'
-          ? `failed: ${(err.cause as Error | undefined)?.message ?? err.message}`
-          : err.message),
-  );
-  const timedOut = await Promise.race([result.then(() => false), sleep(timeoutMs).then(() => true)]);
-  if (timedOut) {
-    status = 'stuck';
-    await handle.terminate('chaos: the lab did not end in time').catch(() => undefined);
-  }
+  const { report, status, timedOut } = await labResult(handle, timeoutMs);
+  if (timedOut) await handle.terminate('chaos: the lab did not end in time').catch(() => undefined);
   const history = await handle.fetchHistory().catch(() => undefined);
   const { EventType } = proto.temporal.api.enums.v1;
   const moves = (history?.events ?? [])

@@ -75,7 +75,12 @@ export class WorkerPool {
         (w) =>
           new Promise<void>((ok) => {
             this.alive.delete(w.n);
-            w.child.once('exit', () => ok());
+            // A worker finishing an activity may take a while to shut down; it is not waited for long.
+            const kill = setTimeout(() => w.child.kill('SIGKILL'), 10_000);
+            w.child.once('exit', () => {
+              clearTimeout(kill);
+              ok();
+            });
             w.child.kill('SIGTERM');
           }),
       ),

@@ -1,7 +1,7 @@
 // worker-kill: SIGKILL the lab's worker at random points spread over every phase (teardown
 // included) and start a new one; the lab completes with its normal outcome.
 import { optionalPhases, type OptionalPhase, type PhaseId } from '../../../lab/phases.js';
-import { atPhase, batch, chaosSpec, fault, faultablePhases, labWith, passes, sleep } from '../labs.js';
+import { atPhase, batch, chaosSpec, fault, faultablePhases, labState, labWith, passes, sleep } from '../labs.js';
 import type { Scenario } from './types.js';
 
 export const workerKill: Scenario = {
@@ -24,9 +24,11 @@ export const workerKill: Scenario = {
           records.push(
             await labWith(ctx, chaosSpec('wk', phases), passes, async (handle, faults) => {
               for (const phase of targets) {
-                const state = await atPhase(handle, phase);
-                if (state.closed) return;
+                if ((await atPhase(handle, phase)).closed) return;
                 await sleep(ctx.rng.int(0, 3000));
+                // Where the lab is at the moment of the kill, not when the phase was first seen.
+                const state = await labState(handle);
+                if (state.closed) return;
                 const worker = [...ctx.workers.alive.values()][0];
                 if (!worker) continue;
                 ctx.workers.kill(worker);
