@@ -35,10 +35,25 @@ export interface MadeTwice {
 }
 
 /** Creates that took effect more than once for one name, each making something new. */
+/** The creates a lab makes once per name (tags, rules and record changes are made many times by design). */
+const madeOnce = new Set([
+  'CreateStack',
+  'CreateCluster',
+  'CreateNodegroup',
+  'CreateAddon',
+  'CreateRole',
+  'CreatePolicy',
+  'CreateOpenIDConnectProvider',
+  'CreateInstanceProfile',
+  'CreateHostedZone',
+  'CreateLoadBalancer',
+  'CreateTargetGroup',
+]);
+
 export function madeTwice(trail: TrailEntry[]): MadeTwice[] {
   const made = new Map<string, { entry: TrailEntry; ids: Set<string> }>();
   trail
-    .filter((e) => e.status < 300)
+    .filter((e) => e.status < 300 && madeOnce.has(e.operation))
     .forEach((e, i) => {
       const key = `${e.service} ${e.operation} ${e.name}`;
       const seen = made.get(key) ?? { entry: e, ids: new Set<string>() };

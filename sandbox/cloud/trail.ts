@@ -11,7 +11,7 @@ export interface TrailEntry {
   operation: string;
   /** The status the service answered with, before any injected fault replaced the answer. */
   status: number;
-  /** What the call named: stack, cluster (and node group or add-on), role, policy, provider URL, zone. */
+  /** What the call named: stack, cluster (and node group or add-on), role, policy, provider URL, zone's caller reference. */
   name: string;
   /** What it made, from the answer: the first ARN, stack id or hosted zone id. */
   made?: string;
@@ -34,7 +34,10 @@ function nameOf(call: AwsCall): string {
     const own = body.nodegroupName ?? body.addonName ?? body.name;
     return [cluster && decodeURIComponent(cluster), own].filter(Boolean).join('/');
   }
-  return /<Name>([^<]+)<\/Name>/.exec(text)?.[1] ?? call.path;
+  // Route53: the caller reference names the request (a lab's carries its id); the zone name may be shared.
+  return (
+    (/<CallerReference>([^<]+)<\/CallerReference>/.exec(text) ?? /<Name>([^<]+)<\/Name>/.exec(text))?.[1] ?? call.path
+  );
 }
 
 function madeOf(answer: GatewayResponse): string | undefined {

@@ -10,7 +10,7 @@ export const workerKill: Scenario = {
   async run(ctx) {
     const labs = ctx.short ? 1 : ctx.runs;
     const phases: OptionalPhase[] = ctx.short ? [] : [...optionalPhases];
-    const perLab = ctx.short ? 2 : Math.max(4, Math.ceil(10 / labs));
+    const perLab = ctx.short ? 1 : Math.max(4, Math.ceil(10 / labs));
     // Every phase gets its kills before any gets a second: shuffled rounds over the phase list.
     const pool = faultablePhases(phases);
     const points: PhaseId[] = [];
