@@ -69,6 +69,12 @@ const regional: Lister[] = [
         ec2.send(new DescribeNatGatewaysCommand({})),
         ec2.send(new DescribeLaunchTemplatesCommand({})),
       ]);
+    const terminated = new Set(
+      (instances.Reservations ?? [])
+        .flatMap((r) => r.Instances ?? [])
+        .filter((i) => i.State?.Name === 'terminated')
+        .map((i) => i.InstanceId),
+    );
     return [
       ...(vpcs.Vpcs ?? []).map((v) => ['vpc', v.VpcId] as [string, string | undefined]),
       ...(subnets.Subnets ?? []).map((s) => ['subnet', s.SubnetId] as [string, string | undefined]),
@@ -77,7 +83,12 @@ const regional: Lister[] = [
         (g) => ['internet-gateway', g.InternetGatewayId] as [string, string | undefined],
       ),
       ...(tables.RouteTables ?? []).map((t) => ['route-table', t.RouteTableId] as [string, string | undefined]),
-      ...(enis.NetworkInterfaces ?? []).map((n) => ['eni', n.NetworkInterfaceId] as [string, string | undefined]),
+      // moto keeps an instance's primary ENI after the instance is terminated; AWS deletes it with
+      // the instance (EC2 User Guide, "Network interface attributes": delete on termination), so
+      // it is not counted as left.
+      ...(enis.NetworkInterfaces ?? [])
+        .filter((n) => !(n.Attachment?.DeviceIndex === 0 && terminated.has(n.Attachment.InstanceId ?? '')))
+        .map((n) => ['eni', n.NetworkInterfaceId] as [string, string | undefined]),
       ...(instances.Reservations ?? [])
         .flatMap((r) => r.Instances ?? [])
         .filter((i) => i.State?.Name !== 'terminated')
@@ -199,9 +210,18 @@ async function apiServerObjects(cluster: string): Promise<InventoryItem[]> {
   return out;
 }
 
-export async function takeInventory(): Promise<Inventory> {
+/** Every region moto serves. */
+export async function allRegions(): Promise<string[]> {
   const { Regions = [] } = await new EC2Client(motoOptions(sandboxRegion)).send(new DescribeRegionsCommand({}));
-  const regions = Regions.map((r) => r.RegionName!);
+  return Regions.map((r) => r.RegionName!);
+}
+
+/**
+ * The inventory of the given regions (plus the global services and every API server). Listing
+ * all ~30 regions takes moto half a minute on this machine, so batches list the labs' region
+ * and the suite lists every region once at its start and once at its end.
+ */
+export async function takeInventory(regions: string[]): Promise<Inventory> {
   const items: InventoryItem[] = [];
   const add = (where: string, found: [string, string | undefined][]): void => {
     for (const [kind, id] of found) if (id) items.push({ where, kind, id });

@@ -7,7 +7,7 @@ import { labPhaseKey } from '../../lab/search-attributes.js';
 import { taskQueue, type LabOutcome } from '../../lab/signals.js';
 import type { LabSpecInput } from '../../lab/spec.js';
 import { phaseIds, type OptionalPhase, type PhaseId } from '../../lab/phases.js';
-import { endpoints } from '../../sandbox/config.js';
+import { endpoints, sandboxRegion } from '../../sandbox/config.js';
 import type { TrailEntry } from '../../sandbox/cloud/trail.js';
 import { sandboxSpec } from '../../test/helpers/lab.js';
 import { newSince, takeInventory, type InventoryItem } from './inventory.js';
@@ -27,6 +27,8 @@ export interface ChaosContext {
   workflowIds: string[];
 }
 
+/** The suite's labs all run in the sandbox's default region. */
+const labRegions = [sandboxRegion];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let labCount = 0;
 
@@ -172,13 +174,13 @@ export async function batch(
   scenario: string,
   run: (notes: string[]) => Promise<LabRecord[]>,
 ): Promise<BatchRecord> {
-  const before = await takeInventory();
+  const before = await takeInventory(labRegions);
   const since = Date.now();
   const notes: string[] = [];
   const labs = await run(notes);
   let left: InventoryItem[] = [];
   for (let i = 0; i < 4; i++) {
-    left = newSince(before, await takeInventory());
+    left = newSince(before, await takeInventory(labRegions));
     if (left.length === 0) break;
     await sleep(5000);
   }

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connectClient } from '../../activities/temporal.js';
 import { up } from '../../sandbox/sandbox.js';
+import { allRegions, newSince, takeInventory, type InventoryItem } from './inventory.js';
 import { gatewayFaults, type ChaosContext } from './labs.js';
 import { seededRng } from './prng.js';
 import { rowOf, table, type BatchRecord, type ScenarioRow } from './record.js';
@@ -54,6 +55,8 @@ export interface ChaosResult {
   rows: ScenarioRow[];
   batches: BatchRecord[];
   secrets: { sources: number; findings: SecretFinding[] };
+  /** New in any region of moto (or any API server) between the suite's start and end. */
+  leftAnywhere: InventoryItem[];
   workerCrashes: { n: number; code: number | null; signal: string | null }[];
 }
 
@@ -81,12 +84,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     rows,
     batches,
     secrets: { sources: 0, findings: [] },
+    leftAnywhere: [],
     workerCrashes: workers.crashed,
   };
   const write = (): void => {
     mkdirSync(dirname(opts.out), { recursive: true });
     writeFileSync(opts.out, JSON.stringify(result, null, 2));
   };
+  const regions = await allRegions();
+  const before = await takeInventory(regions);
   try {
     await gatewayFaults('DELETE');
     workers.start();
@@ -114,6 +120,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await gatewayFaults('DELETE').catch(() => undefined);
     await workers.stopAll();
   }
+  result.leftAnywhere = newSince(before, await takeInventory(regions));
+  if (result.leftAnywhere.length)
+    log(
+      `left anywhere (${regions.length} regions): ${result.leftAnywhere.map((i) => `${i.where} ${i.kind} ${i.id}`).join(', ')}`,
+    );
   if (!opts.only?.length || opts.only.includes('secrets')) {
     // chaos.json itself is scanned too: it holds every error message the labs returned.
     write();
@@ -133,7 +144,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   result.wallMs = Date.now() - started;
   write();
   log(
-    `\n${table(rows)}\n\nseed ${seed}, ${short ? 'short' : `runs ${runs}`}, wall time ${(result.wallMs / 60_000).toFixed(1)} min; ${opts.out}`,
+    `\n${table(rows)}\n\nseed ${seed}, ${short ? 'short' : `runs ${runs}`}, wall time ${(result.wallMs / 60_000).toFixed(1)} min; left in any of ${regions.length} regions: ${result.leftAnywhere.length}; ${opts.out}`,
   );
   if (workers.crashed.length) log(`workers that exited on their own: ${JSON.stringify(workers.crashed)}`);
   return result;
@@ -142,4 +153,5 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 /** Every row clean: nothing left, nothing made twice, every lab as expected, no secret. */
 export const clean = (r: ChaosResult): boolean =>
   r.secrets.findings.length === 0 &&
+  r.leftAnywhere.length === 0 &&
   r.batches.every((b) => b.left.length === 0 && b.madeTwice.length === 0 && b.labs.every((l) => l.asExpected));

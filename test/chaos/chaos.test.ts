@@ -36,6 +36,10 @@ for (const name of scenarioNames.filter((n) => n !== 'secrets'))
     );
   });
 
+test('chaos: nothing new anywhere in moto (every region) or any API server after the whole suite', () => {
+  assert.deepEqual(result.leftAnywhere, []);
+});
+
 test('chaos secrets: no credential in any history, log or report', () => {
   assert.ok(result.secrets.sources > 0, 'something was scanned');
   assert.deepEqual(result.secrets.findings, []);
