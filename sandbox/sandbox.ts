@@ -10,7 +10,7 @@ import { installTools, toolPaths } from './tools.js';
 
 export type Profile = 'fast' | 'realistic';
 
-function daemons(profile: Profile): Daemon[] {
+export function daemons(profile: Profile): Daemon[] {
   return [
     {
       name: 'temporal',

@@ -5,7 +5,7 @@ import { faultErrors, type FaultError } from './protocol.js';
 
 export const faultSpecSchema = z
   .object({
-    /** The API operation, as AWS names it: `CreateNodegroup`, `CreateStack`, … */
+    /** The API operation, as AWS names it: `CreateNodegroup`, `CreateStack`, …; `*` for every operation. */
     operation: z.string().min(1),
     /** Limit the fault to one service (`eks`, `ec2`, …); any service when omitted. */
     service: z.string().optional(),
@@ -62,7 +62,7 @@ export class FaultInjector {
   match(service: string, operation: string): Fault | undefined {
     const fault = this.faults.find(
       (f) =>
-        f.operation === operation &&
+        (f.operation === '*' || f.operation === operation) &&
         (!f.service || f.service === service) &&
         (f.mode !== 'rate' || Math.random() < f.rate),
     );

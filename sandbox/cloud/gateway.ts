@@ -17,6 +17,7 @@ import { throttlingSchema, type Throttler } from './throttling.js';
 import type { Route53Emulator } from './route53.js';
 import { reviewToken } from './tokens.js';
 import type { RequestValidator } from './validation.js';
+import { recordCall, trailSince } from './trail.js';
 import { awsError, faultErrors, operationOf, serviceOf, type AwsCall } from './protocol.js';
 
 export interface Cloud {
@@ -75,7 +76,13 @@ function forwardToMoto(call: AwsCall, headers: IncomingMessage['headers']): Prom
   });
 }
 
-async function admin(cloud: Cloud, method: string, path: string, body: Buffer): Promise<GatewayResponse> {
+async function admin(
+  cloud: Cloud,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: Buffer,
+): Promise<GatewayResponse> {
   const parsed = body.length ? (JSON.parse(body.toString()) as unknown) : {};
   const tokenReview = /^\/_netlab\/tokenreview\/([^/]+)$/.exec(path);
   if (tokenReview && method === 'POST') return reviewToken(decodeURIComponent(tokenReview[1]!), parsed as object);
@@ -138,6 +145,7 @@ async function admin(cloud: Cloud, method: string, path: string, body: Buffer): 
     }
     return json(200, { requestsPerSecond: cloud.route53.requestsPerSecond });
   }
+  if (path === '/_netlab/trail') return json(200, trailSince(Number(query.get('since') ?? 0)));
   if (path === '/_netlab/profile') {
     if (method === 'PUT') {
       const named = (parsed as { name?: string }).name;
@@ -161,7 +169,8 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
     void (async (): Promise<GatewayResponse> => {
       const url = new URL(req.url ?? '/', 'http://gateway');
       const body = await readBody(req);
-      if (url.pathname.startsWith('/_netlab/')) return admin(cloud, req.method ?? 'GET', url.pathname, body);
+      if (url.pathname.startsWith('/_netlab/'))
+        return admin(cloud, req.method ?? 'GET', url.pathname, url.searchParams, body);
       const service = serviceOf(req);
       const target = req.headers['x-amz-target'];
       const call: AwsCall = {
@@ -216,6 +225,7 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
                     ? cloud.iam.assumeRoleWithWebIdentity(c, forward)
                     : forward(c);
       const answer = paged ? paged.page(await route(paged.call)) : await route(call);
+      recordCall(call, answer);
       return fault && !outcome ? failWith() : answer;
     })()
       .then((out) => res.writeHead(out.status, out.headers).end(out.body))

@@ -36,7 +36,7 @@ export function kwokName(eksCluster: string): string {
     .slice(0, 50);
 }
 
-const kwokEnv = {
+export const kwokEnv = {
   KWOK_WORKDIR: kwokWorkdir,
   KWOK_RUNTIME: 'binary',
   KWOK_KUBE_VERSION: versions.kubernetes,
@@ -47,7 +47,7 @@ const kwokEnv = {
   KWOK_ETCD_BINARY: toolPaths.etcd,
 };
 
-const clusterDir = (name: string): string => join(kwokWorkdir, 'clusters', name);
+export const clusterDir = (name: string): string => join(kwokWorkdir, 'clusters', name);
 
 /**
  * What the sandbox keeps on this machine for the cluster's pods, for the commands exec'ed in them
