@@ -26,7 +26,7 @@ const failsWith = (type: string, message?: RegExp) => (err: unknown) => {
 };
 
 test('validation resolves the newest version in standard support, with its default add-ons', async () => {
-  const { spec, kubernetes, zones } = await labActivities.validateLab({ labId: unique('v') });
+  const { spec, kubernetes, zones } = await labActivities.validateLab({ createZone: true, labId: unique('v') });
   assert.equal(kubernetes.version, '1.36');
   assert.equal(spec.kubernetesVersion, '1.36');
   assert.equal(kubernetes.status, 'STANDARD_SUPPORT');
@@ -41,7 +41,7 @@ test('validation resolves the newest version in standard support, with its defau
 
 test('validation refuses an unsupported version, naming the supported ones', async () => {
   await assert.rejects(
-    labActivities.validateLab({ labId: unique('v'), kubernetesVersion: '1.24' }),
+    labActivities.validateLab({ createZone: true, labId: unique('v'), kubernetesVersion: '1.24' }),
     failsWith(
       'InvalidSpec',
       /kubernetesVersion: EKS does not support Kubernetes 1\.24 .*supported: 1\.36, 1\.35, 1\.34/,
@@ -51,10 +51,11 @@ test('validation refuses an unsupported version, naming the supported ones', asy
 
 test('a version in extended support needs allowExtendedSupport, and then gets upgrade policy EXTENDED', async () => {
   await assert.rejects(
-    labActivities.validateLab({ labId: unique('v'), kubernetesVersion: '1.33' }),
+    labActivities.validateLab({ createZone: true, labId: unique('v'), kubernetesVersion: '1.33' }),
     failsWith('InvalidSpec', /1\.33 is in EKS extended support, which costs 6× more/),
   );
   const { kubernetes } = await labActivities.validateLab({
+    createZone: true,
     labId: unique('v'),
     kubernetesVersion: '1.33',
     allowExtendedSupport: true,
@@ -66,7 +67,7 @@ test('a version in extended support needs allowExtendedSupport, and then gets up
 test('validation counts only the zones that offer the instance type', async () => {
   // EC2 offers c4.large in two of ap-northeast-2's four zones.
   await assert.rejects(
-    labActivities.validateLab({ labId: unique('v'), instanceType: 'c4.large' }),
+    labActivities.validateLab({ createZone: true, labId: unique('v'), instanceType: 'c4.large' }),
     failsWith('InvalidSpec', /region: ap-northeast-2 offers c4\.large in 2 availability zones; the lab needs 3/),
   );
 });
@@ -113,7 +114,7 @@ test('an add-on that ends CREATE_FAILED is a typed AddonFailed, not a 20-minute 
     mode: 'once',
     outcome: 'CREATE_FAILED',
   });
-  const { kubernetes } = await labActivities.validateLab({ labId, kubernetesVersion: '1.36' });
+  const { kubernetes } = await labActivities.validateLab({ createZone: true, labId, kubernetesVersion: '1.36' });
   await assert.rejects(
     labActivities.createAddons(spec, kubernetes.addons),
     failsWith('AddonFailed', /add-on vpc-cni CREATE_FAILED: ConfigurationConflict/),
