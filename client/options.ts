@@ -39,6 +39,16 @@ export const usage = `npm run start-lab -- [flags]
   --plan                      print what would be created, in order, and stop
   --detach                    start the lab and print its id, without following it`;
 
+/**
+ * The validation failure of a lab (`invalid lab spec: region: …; instanceType: …`, found by the
+ * worker's look-ups) with each field named by its flag, as the client's own checks name them.
+ */
+export function withFlagNames(message: string): string {
+  return message.replace(/(^|: |; )([a-zA-Z]+)(?=: )/g, (all, before: string, field: string) =>
+    flagOf[field] ? `${before}${flagOf[field]}` : all,
+  );
+}
+
 /** Bad input on the command line: the commands exit 2 with its one-line message. */
 export class UsageError extends Error {}
 

@@ -13,7 +13,7 @@ import { up, type Profile } from '../sandbox/sandbox.js';
 import { connectClient } from '../activities/temporal.js';
 import { currentWait } from './control.js';
 import { followLab } from './follow.js';
-import { flagOf, parseStartArgs, usage } from './options.js';
+import { flagOf, parseStartArgs, usage, withFlagNames } from './options.js';
 import { lookUpKubernetes } from './plan-versions.js';
 import { ensureSandboxWorker, workerPolls } from './worker-process.js';
 
@@ -113,7 +113,12 @@ async function main(): Promise<number> {
   }
   if (outcome.reportDir) console.log(`report: ${outcome.reportDir}/report.html (and report.md, report.json)`);
   await close();
-  return exitCodeOf(outcome.report);
+  const code = exitCodeOf(outcome.report);
+  // Refused at validation by the worker's look-ups (region, instance type, version, domain): say
+  // which flag to fix, as the client's own checks do.
+  if (code === exitCodes.invalid && outcome.report.error)
+    console.error(`The lab was not started: ${withFlagNames(outcome.report.error)}`);
+  return code;
 }
 
 process.exit(await main());

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { withFlagNames } from '../../client/options.js';
 
 const startLab = (...args: string[]) => startLabWith({}, ...args);
 const startLabWith = (env: NodeJS.ProcessEnv, ...args: string[]) =>
@@ -71,4 +72,13 @@ test('an unreachable Temporal is one line and exit 2, not a stack trace', () => 
   assert.equal(run.status, 2, run.stderr);
   assert.match(run.stderr, /^Temporal is not reachable .*TEMPORAL_ADDRESS$/m);
   assert.doesNotMatch(run.stderr, /\n\s+at /);
+});
+
+test("the worker's validation problems are shown with the flags that fix them", () => {
+  assert.equal(
+    withFlagNames(
+      'invalid lab spec: region: xx-fake-9 offers 0 zones; the lab needs 3; instanceType: t9.huge is not offered in xx-fake-9',
+    ),
+    'invalid lab spec: --region: xx-fake-9 offers 0 zones; the lab needs 3; --instance-type: t9.huge is not offered in xx-fake-9',
+  );
 });
