@@ -2,6 +2,7 @@
 // itself does: a real control plane per cluster, CREATING/DELETING phases timed by the latency
 // profile, nodes that join when a node group becomes ACTIVE, the add-ons API, and EKS's
 // Kubernetes version calendar.
+import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   addonInfo,
@@ -45,8 +46,17 @@ interface ClusterRecord {
   state: 'starting' | 'running' | 'failed' | 'deleting';
   error?: string;
   snapshot: Json;
+  /** The cluster's own OIDC issuer: moto gives every cluster the same one; EKS gives each its own. */
+  issuer: string;
   nodegroups: Map<string, NodegroupRecord>;
   addons: Map<string, AddonRecord>;
+}
+
+/** An issuer as EKS makes them (`https://oidc.eks.<region>.amazonaws.com/id/<32 hex>`), unique per cluster ARN. */
+function clusterIssuer(arn: string): string {
+  const region = arn.split(':')[3] ?? 'us-east-1';
+  const id = createHash('sha256').update(arn).digest('hex').slice(0, 32).toUpperCase();
+  return `https://oidc.eks.${region}.amazonaws.com/id/${id}`;
 }
 
 /** What the rest of the cloud needs to know about clusters (the load balancer emulation). */
@@ -91,6 +101,7 @@ export class EksEmulator {
       return eksError('InvalidParameterException', `invalid upgradePolicy.supportType ${supportType}`, 400, name);
     const res = await forward(call);
     if (res.status !== 200) return res;
+    const snapshot = (JSON.parse(res.body.toString()) as Json).cluster as Json;
     const created: ClusterRecord = {
       name,
       kwok: kwokName(name),
@@ -98,7 +109,8 @@ export class EksEmulator {
       supportType,
       readyAt: Date.now() + this.profile().clusterCreateMs,
       state: 'starting',
-      snapshot: (JSON.parse(res.body.toString()) as Json).cluster,
+      snapshot,
+      issuer: clusterIssuer(String(snapshot.arn)),
       nodegroups: new Map(),
       addons: new Map(),
     };
@@ -162,6 +174,7 @@ export class EksEmulator {
       version: record.version,
       platformVersion: clusterVersions().find((v) => v.clusterVersion === record.version)?.defaultPlatformVersion,
       upgradePolicy: { supportType: record.supportType },
+      identity: { oidc: { issuer: record.issuer } },
     };
     if (status === 'ACTIVE') {
       const { endpoint, caData } = kwokEndpoint(record.kwok);
@@ -182,7 +195,7 @@ export class EksEmulator {
         record.kwok,
         `${endpoints.gateway}/_netlab/tokenreview/${encodeURIComponent(record.name)}`,
         (l) => this.log(`kwokctl ${record.kwok}: ${l}`),
-        record.snapshot.identity?.oidc?.issuer,
+        record.issuer,
       );
       const kc = kwokKubeConfig(record.kwok);
       await installEksSystemObjects(kc, (a) => defaultAddonVersion(a, record.version));
@@ -211,7 +224,7 @@ export class EksEmulator {
   /** The admin kubeconfig of the running cluster whose OIDC issuer this is (IRSA's token check). */
   kubeConfigByIssuer(issuer: string): KubeConfig | undefined {
     const record = [...this.clusters.values()].find(
-      (c) => c.state === 'running' && c.snapshot.identity?.oidc?.issuer === issuer,
+      (c) => c.state === 'running' && c.issuer === issuer,
     );
     return record && kwokKubeConfig(record.kwok);
   }

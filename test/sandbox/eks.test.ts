@@ -24,6 +24,7 @@ import { aws, createNetwork, deleteTestCluster, eventually, target, unique } fro
 
 const labId = unique('eks');
 let kc: KubeConfig;
+let vpcId: string;
 let core: CoreV1Api;
 let apps: AppsV1Api;
 
@@ -44,6 +45,7 @@ function deployment(name: string, replicas: number, namespace = 'default') {
 
 before(async () => {
   const network = await createNetwork(labId);
+  vpcId = network.vpcId;
   const { cluster } = await aws.eks.send(
     new CreateClusterCommand({
       name: labId,
@@ -159,6 +161,10 @@ test('an NLB-class Service gets a load balancer whose targets follow its pods an
     app: 'aws-load-balancer-controller',
     'app.kubernetes.io/name': 'aws-load-balancer-controller',
   } as never;
+  // Its chart passes the cluster's name and VPC as flags; the emulation reads its settings from there.
+  Object.assign(controller.spec.template.spec.containers[0]!, {
+    args: [`--cluster-name=${labId}`, `--aws-vpc-id=${vpcId}`],
+  });
   await apps.createNamespacedDeployment({ namespace: 'kube-system', body: controller });
   await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('echo', 2) });
   await core.createNamespacedService({

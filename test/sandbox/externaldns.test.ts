@@ -39,13 +39,16 @@ let kc: KubeConfig;
 let core: CoreV1Api;
 let apps: AppsV1Api;
 
-function deployment(app: string, namespace: string, labels: Record<string, string> = {}) {
+function deployment(app: string, namespace: string, labels: Record<string, string> = {}, args: string[] = []) {
   return {
     metadata: { name: app, namespace, labels: { app, ...labels } },
     spec: {
       replicas: 1,
       selector: { matchLabels: { app } },
-      template: { metadata: { labels: { app } }, spec: { containers: [{ name: app, image: `${app}:latest` }] } },
+      template: {
+        metadata: { labels: { app } },
+        spec: { containers: [{ name: app, image: `${app}:latest`, args }] },
+      },
     },
   };
 }
@@ -70,7 +73,8 @@ async function externalDnsPids(): Promise<string[]> {
 }
 
 before(async () => {
-  ({ kc } = await createTestCluster(labId, 2));
+  const cluster = await createTestCluster(labId, 2);
+  kc = cluster.kc;
   const { HostedZone } = await aws.route53.send(new CreateHostedZoneCommand({ Name: domain, CallerReference: labId }));
   zoneId = HostedZone!.Id!;
   core = kc.makeApiClient(CoreV1Api);
@@ -78,9 +82,13 @@ before(async () => {
   // The load balancer emulation acts once the controller's Deployment, labelled as its chart does, is available.
   await apps.createNamespacedDeployment({
     namespace: 'kube-system',
-    body: deployment('aws-load-balancer-controller', 'kube-system', {
-      'app.kubernetes.io/name': 'aws-load-balancer-controller',
-    }),
+    // Its chart passes the cluster's name and VPC as flags; the emulation reads its settings from there.
+    body: deployment(
+      'aws-load-balancer-controller',
+      'kube-system',
+      { 'app.kubernetes.io/name': 'aws-load-balancer-controller' },
+      [`--cluster-name=${labId}`, `--aws-vpc-id=${cluster.network.vpcId}`],
+    ),
   });
 });
 
