@@ -10,13 +10,13 @@ import { after, before, test } from 'node:test';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AppsV1Api, CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { helmUninstall, helmUpgradeInstall } from '../../activities/helm.js';
+import { deleteIam, ensureIrsaRole, ensureOidcProvider } from '../../activities/iam.js';
 import { aws, createTestCluster, deleteTestCluster, eventually, target, unique } from '../helpers/sandbox.js';
 
 const labId = unique('helm');
 const chart = fileURLToPath(new URL('../../sandbox/charts/aws-load-balancer-controller', import.meta.url));
 const release = 'aws-load-balancer-controller';
 const namespace = 'kube-system';
-const roleArn = `arn:aws:iam::123456789012:role/${labId}-lb-controller`;
 const selector = 'app.kubernetes.io/name=aws-load-balancer-controller';
 
 // helm.ts makes its temp dirs in os.tmpdir(): a private one shows that each is gone after its call.
@@ -28,6 +28,7 @@ let kc: KubeConfig;
 let core: CoreV1Api;
 let apps: AppsV1Api;
 let values: Record<string, unknown>;
+let roleArn: string;
 
 const token = (): string => kc.getCurrentUser()!.token!;
 const controllerDeployments = async () =>
@@ -36,6 +37,8 @@ const controllerDeployments = async () =>
 before(async () => {
   const cluster = await createTestCluster(labId, 2);
   kc = cluster.kc;
+  // The controller calls AWS with its service account's IRSA role, as on EKS: a real one.
+  ({ roleArn } = await ensureIrsaRole(target, labId, 'lbController', await ensureOidcProvider(target, labId)));
   values = {
     clusterName: labId,
     region: target.region,
@@ -54,6 +57,7 @@ after(async () => {
   process.env.TMPDIR = realTmpdir;
   if (realTmpdir === undefined) delete process.env.TMPDIR;
   rmSync(privateTmp, { recursive: true, force: true });
+  await deleteIam(target, labId);
   await deleteTestCluster(labId);
 });
 
