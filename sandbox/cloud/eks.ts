@@ -223,9 +223,7 @@ export class EksEmulator {
 
   /** The admin kubeconfig of the running cluster whose OIDC issuer this is (IRSA's token check). */
   kubeConfigByIssuer(issuer: string): KubeConfig | undefined {
-    const record = [...this.clusters.values()].find(
-      (c) => c.state === 'running' && c.issuer === issuer,
-    );
+    const record = [...this.clusters.values()].find((c) => c.state === 'running' && c.issuer === issuer);
     return record && kwokKubeConfig(record.kwok);
   }
 
