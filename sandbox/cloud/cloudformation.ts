@@ -93,19 +93,15 @@ export class CloudFormationEmulator {
 
   private withDeleteFailures(xml: string): string {
     for (const [id, failure] of this.deleteFailed) {
-      const start = xml.indexOf(`<StackId>${id}</StackId>`);
-      if (start < 0) continue;
-      const next = xml.indexOf('<StackId>', start + 1);
-      const end = next < 0 ? xml.length : next;
-      const section = xml
-        .slice(start, end)
-        .replace(/<StackStatus>[^<]*<\/StackStatus>/, '<StackStatus>DELETE_FAILED</StackStatus>')
-        .replace(/<StackStatusReason>[^<]*<\/StackStatusReason>/, '')
-        .replace(
-          '<StackStatus>',
-          `<StackStatusReason>The following resource(s) failed to delete: [${failure.logicalId}]. </StackStatusReason><StackStatus>`,
-        );
-      xml = xml.slice(0, start) + section + xml.slice(end);
+      xml = editStack(xml, id, (section) =>
+        section
+          .replace(/<StackStatus>[^<]*<\/StackStatus>/, '<StackStatus>DELETE_FAILED</StackStatus>')
+          .replace(/<StackStatusReason>[^<]*<\/StackStatusReason>/, '')
+          .replace(
+            '<StackStatus>',
+            `<StackStatusReason>The following resource(s) failed to delete: [${failure.logicalId}]. </StackStatusReason><StackStatus>`,
+          ),
+      );
     }
     return xml;
   }
@@ -133,14 +129,9 @@ export class CloudFormationEmulator {
         this.createdAt.delete(id);
         continue;
       }
-      const start = xml.indexOf(`<StackId>${id}</StackId>`);
-      if (start < 0) continue;
-      const next = xml.indexOf('<StackId>', start + 1);
-      const end = next < 0 ? xml.length : next;
-      const section = xml
-        .slice(start, end)
-        .replace('<StackStatus>CREATE_COMPLETE</StackStatus>', '<StackStatus>CREATE_IN_PROGRESS</StackStatus>');
-      xml = xml.slice(0, start) + section + xml.slice(end);
+      xml = editStack(xml, id, (section) =>
+        section.replace('<StackStatus>CREATE_COMPLETE</StackStatus>', '<StackStatus>CREATE_IN_PROGRESS</StackStatus>'),
+      );
     }
     return xml;
   }
@@ -182,4 +173,13 @@ function deleteStackAccepted(): GatewayResponse {
     headers: { 'content-type': 'text/xml' },
     body: `<DeleteStackResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata></DeleteStackResponse>`,
   };
+}
+
+/** Rewrites the part of a DescribeStacks answer that belongs to one stack (from its StackId to the next). */
+function editStack(xml: string, id: string, edit: (section: string) => string): string {
+  const start = xml.indexOf(`<StackId>${id}</StackId>`);
+  if (start < 0) return xml;
+  const next = xml.indexOf('<StackId>', start + 1);
+  const end = next < 0 ? xml.length : next;
+  return xml.slice(0, start) + edit(xml.slice(start, end)) + xml.slice(end);
 }
