@@ -170,9 +170,68 @@ export async function createKwokCluster(
     env: kwokEnv,
   });
   await serveKubelets(name, kubeletSocket, kubeletPort(name), log);
+  superviseControlPlane(name, log);
+}
+
+/** A process that exited, or exited and waits to be reaped (a zombie), is not running. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** The cluster's components that are not running, by the pid files kwokctl's binary runtime keeps. */
+export function exitedComponents(name: string): string[] {
+  const pids = join(clusterDir(name), 'pids');
+  if (!existsSync(pids)) return [];
+  return readdirSync(pids)
+    .filter((file) => file.endsWith('.pid'))
+    .filter((file) => !isRunning(Number(readFileSync(join(pids, file), 'utf8'))))
+    .map((file) => file.slice(0, -'.pid'.length));
+}
+
+const supervisors = new Map<string, { timer: NodeJS.Timeout; restarting?: Promise<void> }>();
+
+/**
+ * EKS runs the control plane supervised: a component that exits is started again. kwokctl's
+ * binary runtime does not, and kube-controller-manager and kube-scheduler exit on their own when
+ * they lose their leader lease (after an API server restart) or find no healthy API server within
+ * 10 s of starting (a loaded machine): without them no Deployment gets pods. So every 2 s the
+ * sandbox starts what exited, with `kwokctl start cluster`, which starts what has no running pid.
+ */
+function superviseControlPlane(name: string, log: (line: string) => void): void {
+  const supervisor: { timer: NodeJS.Timeout; restarting?: Promise<void> } = {
+    timer: setInterval(() => {
+      if (supervisor.restarting) return;
+      const exited = exitedComponents(name);
+      if (!exited.length) return;
+      log(`control plane ${name}: ${exited.join(', ')} exited; starting again`);
+      // An exited component stays a zombie until PID 1 reaps it, and kwokctl, seeing its pid
+      // answer signal 0, would take it for running: its stale pid file goes first.
+      for (const component of exited) rmSync(join(clusterDir(name), 'pids', `${component}.pid`), { force: true });
+      supervisor.restarting = run(toolPaths.kwokctl, ['start', 'cluster', '--name', name], log, { env: kwokEnv })
+        .catch((err: Error) => log(`control plane ${name}: restart failed: ${err.message}`))
+        .finally(() => (supervisor.restarting = undefined));
+    }, 2000),
+  };
+  supervisors.set(name, supervisor);
+}
+
+/** Stops supervising, after any restart in flight, so a deleted cluster is not started again. */
+async function stopSupervising(name: string): Promise<void> {
+  const supervisor = supervisors.get(name);
+  if (!supervisor) return;
+  supervisors.delete(name);
+  clearInterval(supervisor.timer);
+  await supervisor.restarting;
 }
 
 export async function deleteKwokCluster(name: string, log: (line: string) => void): Promise<void> {
+  await stopSupervising(name);
   closeKubelets(name);
   rmSync(podStateDir(name), { recursive: true, force: true });
   if (!existsSync(clusterDir(name))) return;

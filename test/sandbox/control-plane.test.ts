@@ -1,0 +1,88 @@
+// The sandbox's control planes are supervised, as EKS's is: a component that exits (killed, or
+// kube-controller-manager and kube-scheduler giving up after an API server restart) is started
+// again, and the cluster goes on scheduling pods.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { clusterDir, exitedComponents, kwokName } from '../../sandbox/cloud/kwok.js';
+import { createTestCluster, deleteTestCluster, eventually, unique } from '../helpers/sandbox.js';
+
+const labId = unique('cp');
+let kc: KubeConfig;
+
+before(async () => {
+  ({ kc } = await createTestCluster(labId, 1));
+});
+after(() => deleteTestCluster(labId));
+
+const pidOf = (component: string): number =>
+  Number(readFileSync(join(clusterDir(kwokName(labId)), 'pids', `${component}.pid`), 'utf8'));
+
+/** Kills the components and waits until each runs again under a new pid. */
+async function killAndAwaitRestart(components: string[]): Promise<void> {
+  const killed = components.map((component) => {
+    const pid = pidOf(component);
+    process.kill(pid, 'SIGKILL');
+    return { component, pid };
+  });
+  await eventually(
+    `${components.join(', ')} started again`,
+    async () =>
+      killed.every(({ component, pid }) => pidOf(component) !== pid) && exitedComponents(kwokName(labId)).length === 0
+        ? true
+        : undefined,
+    90_000,
+  );
+}
+
+async function awaitRunningPods(app: string, count: number): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  await eventually(
+    `${count} ${app} pods Running`,
+    async () => {
+      const pods = await core
+        .listNamespacedPod({ namespace: 'default', labelSelector: `app=${app}` })
+        .catch(() => undefined);
+      return pods?.items.filter((p) => p.status?.phase === 'Running').length === count ? true : undefined;
+    },
+    90_000,
+  );
+}
+
+async function deploy(name: string, replicas: number): Promise<void> {
+  await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
+    namespace: 'default',
+    body: {
+      metadata: { name },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'nginx:alpine' }] } },
+      },
+    },
+  });
+}
+
+test('a killed kube-scheduler and kube-controller-manager are started again, and pods get scheduled', async () => {
+  await killAndAwaitRestart(['kube-scheduler', 'kube-controller-manager']);
+  await deploy('after-scheduler-kill', 2);
+  await awaitRunningPods('after-scheduler-kill', 2);
+});
+
+test('a killed kube-apiserver is started again, and the cluster goes on scheduling pods', async () => {
+  await killAndAwaitRestart(['kube-apiserver']);
+  await eventually('API server answers', () =>
+    kc
+      .makeApiClient(CoreV1Api)
+      .listNamespace()
+      .then(
+        () => true,
+        () => undefined,
+      ),
+  );
+  await deploy('after-apiserver-kill', 2);
+  await awaitRunningPods('after-apiserver-kill', 2);
+  assert.deepEqual(exitedComponents(kwokName(labId)), []);
+});
