@@ -27,7 +27,7 @@ import {
   text,
 } from './chart-kit.js';
 import { el, h, px, type Html } from './markup.js';
-import { holds, requestShares, shortNode, type ChartName } from './sections.js';
+import { densityNodes, holds, requestShares, shortNode, type ChartName } from './sections.js';
 
 function phaseSpan(p: PhaseRecord): [number, number] | undefined {
   if (!p.startedAt) return undefined;
@@ -250,7 +250,7 @@ function densityChart(d: DensityResult, nodes: string[], system?: Record<string,
 }
 
 function densityFigure(d: DensityResult, n?: NetworkingResult): Html | undefined {
-  const nodes = [...new Set([...Object.keys(d.allocatablePodsPerNode), ...Object.keys(d.runningPerNode)])];
+  const nodes = densityNodes(d);
   if (nodes.length === 0) return undefined;
   const system = systemPodsPerNode(d, n);
   return h`${legend([

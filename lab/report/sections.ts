@@ -224,11 +224,16 @@ function networkingSection(n: NetworkingResult): Section {
   };
 }
 
+/** The nodes the density test counted allocatable or running pods on. */
+export const densityNodes = (d: DensityResult): string[] => [
+  ...new Set([...Object.keys(d.allocatablePodsPerNode), ...Object.keys(d.runningPerNode)]),
+];
+
 const quantileRow = (name: string, q: Quantiles): Cell[] => [name, q.count, q.p50, q.p90, q.p99, q.max, q.mean];
 
 function densitySection(d: DensityResult): Section {
   const reasons = Object.entries(d.pendingReasons).map(([reason, count]) => `${count} × ${reason}`);
-  const nodes = [...new Set([...Object.keys(d.allocatablePodsPerNode), ...Object.keys(d.runningPerNode)])];
+  const nodes = densityNodes(d);
   return {
     id: 'density',
     title: 'Pod density',
