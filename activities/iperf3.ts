@@ -3,6 +3,7 @@
 // The exec is a real one through the API server, so the same code runs on EKS and the sandbox.
 import { Writable } from 'node:stream';
 import { CoreV1Api, Exec, type KubeConfig, type V1Node, type V1Pod, type V1Status } from '@kubernetes/client-node';
+import { formatSeconds } from '../lab/duration.js';
 import type { Iperf3Result, Iperf3Test } from '../lab/report.js';
 
 export interface Iperf3Options {
@@ -212,7 +213,7 @@ export async function runIperf3(kc: KubeConfig, o: Iperf3Options): Promise<Iperf
     const command = ['iperf3', '-c', serverIp, '-t', String(o.seconds), '-J', ...test.args];
     const started = Date.now();
     const ticker = setInterval(
-      () => o.heartbeat?.(`iperf3 ${test.name} test: ${Math.round((Date.now() - started) / 1000)}s`),
+      () => o.heartbeat?.(`iperf3 ${test.name} test: ${formatSeconds(Date.now() - started, 0)}`),
       5_000,
     );
     try {

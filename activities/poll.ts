@@ -1,6 +1,7 @@
 // Long waits in activities: poll, heartbeat what is awaited (it shows in the Web UI and lets a
 // retry resume), and stop when the activity is cancelled. Never a sleep loop in the workflow.
 import { Context } from '@temporalio/activity';
+import { formatSeconds } from '../lab/duration.js';
 import { isTransient } from './errors.js';
 
 function activityContext(): Context | undefined {
@@ -31,7 +32,7 @@ export async function heartbeating<T>(what: string, call: () => Promise<T>, ever
   const ctx = activityContext();
   if (!ctx) return call();
   const started = Date.now();
-  const beat = (): void => ctx.heartbeat({ waitingFor: what, state: `${Math.round((Date.now() - started) / 1000)}s` });
+  const beat = (): void => ctx.heartbeat({ waitingFor: what, state: formatSeconds(Date.now() - started, 0) });
   beat();
   const ticker = setInterval(beat, everyMs);
   try {

@@ -1,8 +1,8 @@
 // Writes the lab's report where the worker runs: report.json (everything), report.md and report.html.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { renderHtml } from '../lab/report-html.js';
-import { renderMarkdown } from '../lab/report-markdown.js';
+import { renderHtml } from '../lab/report/html.js';
+import { renderMarkdown } from '../lab/report/markdown.js';
 import type { LabReport } from '../lab/report.js';
 
 export const defaultReportDir = (labId: string): string =>

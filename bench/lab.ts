@@ -5,6 +5,7 @@
 import '../activities/aws-sdk-env.js';
 import { runLab, sandboxSpec } from '../test/helpers/lab.js';
 import { gatewayAdmin } from '../test/helpers/sandbox.js';
+import { formatSeconds } from '../lab/duration.js';
 import { quantiles } from '../lab/report.js';
 import { up } from '../sandbox/sandbox.js';
 
@@ -28,7 +29,7 @@ async function bench(profile: 'fast' | 'realistic', count: number): Promise<void
     events.push(outcome.historyEvents);
     for (const p of outcome.report.phases) perPhase.set(p.phase, [...(perPhase.get(p.phase) ?? []), p.durationMs ?? 0]);
     console.log(
-      `${profile} run ${i + 1}/${count}: ${outcome.report.outcome} in ${(walls.at(-1)! / 1000).toFixed(1)} s, ${outcome.historyEvents} history events`,
+      `${profile} run ${i + 1}/${count}: ${outcome.report.outcome} in ${formatSeconds(walls.at(-1)!)}, ${outcome.historyEvents} history events`,
     );
   }
   console.log(`\n${count} labs, all phases, ${profile} profile`);

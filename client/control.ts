@@ -1,6 +1,7 @@
 // Following and steering one lab: status, watch, list, and the signals (extend-ttl,
 // teardown-now, hold, release) plus cancel, which still tears everything down.
 import type { WorkflowHandle } from '@temporalio/client';
+import { formatSeconds } from '../lab/duration.js';
 import { phaseTitles } from '../lab/phases.js';
 import type { LabReport } from '../lab/report.js';
 import {
@@ -33,7 +34,7 @@ export function statusLines(r: LabReport): string[] {
     `${r.labId}  ${r.outcome}  target ${r.target} ${r.region}${r.ttlDeadline ? `  TTL ${r.ttlDeadline}` : ''}${r.held ? '  held' : ''}`,
   ];
   for (const p of r.phases) {
-    const took = p.durationMs !== undefined ? ` ${(p.durationMs / 1000).toFixed(1)}s` : '';
+    const took = p.durationMs !== undefined ? ` ${formatSeconds(p.durationMs)}` : '';
     lines.push(`  ${p.status.padEnd(9)} ${phaseTitles[p.phase]}${took}${p.error ? `: ${p.error}` : ''}`);
   }
   return lines;

@@ -2,11 +2,12 @@
 // then a short summary with the key figures.
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { formatSeconds } from '../lab/duration.js';
 import { phaseTitles } from '../lab/phases.js';
 import type { LabReport } from '../lab/report.js';
 import type { LabOutcome } from '../lab/signals.js';
 
-const secs = (ms?: number): string => (ms === undefined ? '' : ` in ${(ms / 1000).toFixed(1)}s`);
+const took = (ms?: number): string => (ms === undefined ? '' : ` in ${formatSeconds(ms)}`);
 
 export function summary(r: LabReport): string[] {
   const lines = [`lab ${r.labId}: ${r.outcome}${r.error ? ` (${r.error})` : ''}`];
@@ -23,7 +24,7 @@ export function summary(r: LabReport): string[] {
   if (r.ingress) lines.push(`  ALB: HTTP ${r.ingress.httpStatus}`);
   if (r.dns)
     lines.push(
-      `  DNS: ${r.dns.recordName} in Route53 after ${(r.dns.recordCreatedMs / 1000).toFixed(1)}s, resolves after ${(r.dns.resolvedMs / 1000).toFixed(1)}s`,
+      `  DNS: ${r.dns.recordName} in Route53 after ${formatSeconds(r.dns.recordCreatedMs)}, resolves after ${formatSeconds(r.dns.resolvedMs)}`,
     );
   if (r.iperf3)
     lines.push(`  iperf3: ${r.iperf3.tests.map((t) => `${t.name} ${t.gbps.toFixed(2)} Gbit/s`).join(', ')}`);
@@ -67,7 +68,7 @@ export async function followLab(
       seen.set(p.phase, p.status);
       if (p.status === 'pending') continue;
       console.log(
-        `${new Date().toISOString().slice(11, 19)}  ${p.status.padEnd(9)} ${phaseTitles[p.phase]}${secs(p.durationMs)}${p.error ? `: ${p.error}` : ''}`,
+        `${new Date().toISOString().slice(11, 19)}  ${p.status.padEnd(9)} ${phaseTitles[p.phase]}${took(p.durationMs)}${p.error ? `: ${p.error}` : ''}`,
       );
     }
   };

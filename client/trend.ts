@@ -3,6 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatSeconds } from '../lab/duration.js';
 import type { LabReport } from '../lab/report.js';
 import { compareLabs, type TrendRow } from '../lab/trend.js';
 import { stateDir } from '../sandbox/config.js';
@@ -20,7 +21,7 @@ export async function loadReports(dir: string): Promise<LabReport[]> {
 }
 
 const show = (v: number | undefined, unit: TrendRow['unit']): string =>
-  v === undefined ? '-' : unit === 'ms' ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(2)} Gbit/s`;
+  v === undefined ? '-' : unit === 'ms' ? formatSeconds(v, 2) : `${v.toFixed(2)} Gbit/s`;
 
 export function trendTable(rows: TrendRow[]): string[] {
   const cells = rows.map((r) => [

@@ -2,6 +2,7 @@
 // runs where, and bring it all down again. Used by the `sandbox` CLI, `start-lab` and tests.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatSeconds } from '../lab/duration.js';
 import { labSearchAttributes } from '../lab/search-attributes.js';
 import { endpoints, ports, projectRoot, stateDir, temporalDbFile, versions } from './config.js';
 import { deleteKwokCluster, kwokClusters } from './cloud/kwok.js';
@@ -57,8 +58,8 @@ export async function up(opts: { profile?: Profile; print?: (line: string) => vo
   for (const d of daemons(opts.profile ?? 'fast')) {
     const started = Date.now();
     const result = await startDaemon(d, 120_000);
-    const took = ((Date.now() - started) / 1000).toFixed(1);
-    if (result === 'started') print(`started ${d.name} on 127.0.0.1:${d.port} in ${took}s`);
+    const took = formatSeconds(Date.now() - started);
+    if (result === 'started') print(`started ${d.name} on 127.0.0.1:${d.port} in ${took}`);
     if (result === 'external') print(`using the ${d.name} already listening on 127.0.0.1:${d.port}`);
   }
 }

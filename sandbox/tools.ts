@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatSeconds } from '../lab/duration.js';
 import { binDir, cacheDir, projectRoot, versions } from './config.js';
 
 export interface Tool {
@@ -200,14 +201,13 @@ export async function installTools(print: (line: string) => void = console.log):
     print(`[${i + 1}/${missing.length}] ${tool.name} ${tool.version} (first install: ${tool.firstInstall})`);
     let last = '';
     const ticker = setInterval(() => {
-      const secs = Math.round((Date.now() - started) / 1000);
-      print(`      … ${secs}s${last ? `: ${last.slice(0, 100)}` : ''}`);
+      print(`      … ${formatSeconds(Date.now() - started, 0)}${last ? `: ${last.slice(0, 100)}` : ''}`);
     }, 30_000);
     try {
       await tool.install((line) => (last = line));
     } finally {
       clearInterval(ticker);
     }
-    print(`      done in ${Math.round((Date.now() - started) / 1000)}s`);
+    print(`      done in ${formatSeconds(Date.now() - started, 0)}`);
   }
 }

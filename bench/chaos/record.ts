@@ -1,5 +1,6 @@
 // What the chaos suite records: each lab with the faults thrown at it, what it was expected to
 // end as and how it ended; each batch of labs with its inventory diff and creates made twice.
+import { formatSeconds } from '../../lab/duration.js';
 import type { TrailEntry } from '../../sandbox/cloud/trail.js';
 import type { InventoryItem } from './inventory.js';
 
@@ -112,7 +113,7 @@ export function table(rows: ScenarioRow[]): string {
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.scenario} | ${r.labs} | ${r.faults} | ${r.asExpected} | ${r.left} | ${r.madeTwice} | ${r.longestRecoveryMs === undefined ? '—' : `${(r.longestRecoveryMs / 1000).toFixed(1)} s`} |`,
+      `| ${r.scenario} | ${r.labs} | ${r.faults} | ${r.asExpected} | ${r.left} | ${r.madeTwice} | ${r.longestRecoveryMs === undefined ? '—' : formatSeconds(r.longestRecoveryMs)} |`,
     );
   return lines.join('\n');
 }

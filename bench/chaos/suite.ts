@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connectClient } from '../../activities/temporal.js';
+import { formatSeconds } from '../../lab/duration.js';
 import { up } from '../../sandbox/sandbox.js';
 import { allRegions, newSince, takeInventory, type InventoryItem } from './inventory.js';
 import { gatewayFaults, type ChaosContext } from './labs.js';
@@ -110,7 +111,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       // Written after each scenario, so a long run that is stopped still leaves its figures.
       result.wallMs = Date.now() - started;
       write();
-      log(`${scenario.name}: done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+      log(`${scenario.name}: done in ${formatSeconds(Date.now() - t, 0)}`);
       // Back to one live worker for the next scenario.
       while (workers.alive.size > 1) workers.kill([...workers.alive.values()].at(-1)!);
       if (workers.alive.size === 0) workers.start();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { renderHtml } from '../../lab/report-html.js';
+import { renderHtml } from '../../lab/report/html.js';
 import type { LabReport } from '../../lab/report.js';
 
 const fixture = (): LabReport =>
