@@ -4,6 +4,7 @@
 import {
   DescribeAvailabilityZonesCommand,
   DescribeInstanceTypesCommand,
+  DescribeRegionsCommand,
   EC2Client,
   paginateDescribeInstances,
   paginateDescribeInstanceTypeOfferings,
@@ -23,6 +24,31 @@ export interface InstanceLimits {
   maxEnis: number;
   ipv4PerEni: number;
   maxPods: number;
+}
+
+/** The region of the partition that is always enabled: the one to ask about the partition's other regions. */
+const partitionAnchor = (region: string): string =>
+  region.startsWith('cn-') ? 'cn-north-1' : region.startsWith('us-gov-') ? 'us-gov-west-1' : 'us-east-1';
+
+/**
+ * Why this account cannot run a lab in the region, or undefined when it can. Asked of the
+ * partition's anchor region, since a region that does not exist has no endpoint to ask, and an
+ * opt-in region not enabled refuses every call (EC2 API reference, DescribeRegions; AWS Account
+ * Management guide, "Specify which AWS Regions your account can use").
+ */
+export async function regionProblem(target: Target, region: string): Promise<string | undefined> {
+  const ec2 = new EC2Client({ ...awsClientOptions(target), region: partitionAnchor(region) });
+  const { Regions = [] } = await attempt('describe regions', () =>
+    ec2.send(new DescribeRegionsCommand({ AllRegions: true })),
+  );
+  const found = Regions.find((r) => r.RegionName === region);
+  if (!found) {
+    const enabled = Regions.filter((r) => r.OptInStatus !== 'not-opted-in').map((r) => r.RegionName);
+    return `${region} is not an AWS region; this account can use ${enabled.sort().join(', ')}`;
+  }
+  if (found.OptInStatus === 'not-opted-in')
+    return `${region} is an opt-in region this account has not enabled: enable it (AWS console, Account, AWS Regions) or choose another`;
+  return undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { LabReport, NetworkOutputs, ResolvedKubernetes } from '../lab/repor
 import { validateSpec, type LabSpec, type LabSpecInput, type SpecProblem } from '../lab/spec.js';
 import { taskQueueFor } from '../lab/targets.js';
 import { createNetworkStack, deleteNetworkStack } from './cloudformation.js';
-import { availableZones, instanceLimits, type InstanceLimits } from './ec2.js';
+import { availableZones, instanceLimits, regionProblem, type InstanceLimits } from './ec2.js';
 import {
   clusterName,
   createAddons,
@@ -80,6 +80,9 @@ export function createActivities(baseTarget: Target) {
           },
         ]);
       const target = targetFor(spec);
+      // Every other look-up is asked of the region, so a region the account cannot use goes first.
+      const unusableRegion = await regionProblem(target, spec.region);
+      if (unusableRegion) throw invalid([{ field: 'region', message: unusableRegion }]);
       const found: SpecProblem[] = [];
       const zones = (await availableZones(target, spec.instanceType)).slice(0, 3);
       if (zones.length < 3)
