@@ -33,9 +33,7 @@ export type FlagValues<F extends Flags> = {
 export interface Positional {
   name: string;
   help: string;
-  /** Absent from the command line is fine. */
-  optional?: boolean;
-  /** Takes every remaining word. */
+  /** Takes every remaining word, none at all included. */
   rest?: boolean;
 }
 
@@ -120,14 +118,14 @@ export function parse<F extends Flags>(cmd: Command<F>, argv: string[]): Parsed<
   for (const [name, flag] of Object.entries(cmd.flags)) values[name] ??= flag.value ? flag.default : false;
 
   const declared = cmd.args ?? [];
-  const missing = declared.slice(args.length).find((a) => !a.optional && !a.rest);
+  const missing = declared.slice(args.length).find((a) => !a.rest);
   if (missing) throw new UsageError(`missing <${missing.name}>: ${missing.help}`);
   if (args.length > declared.length && !declared.at(-1)?.rest)
     throw new UsageError(`unexpected argument ${JSON.stringify(args[declared.length])}`);
   return { flags: values as FlagValues<F>, args };
 }
 
-const argSynopsis = (a: Positional): string => (a.rest ? `[${a.name}…]` : a.optional ? `[${a.name}]` : `<${a.name}>`);
+const argSynopsis = (a: Positional): string => (a.rest ? `[${a.name}…]` : `<${a.name}>`);
 
 /** The words after the program that call a command: `<lab-id> <duration> [flags]`. */
 function synopsis(cmd: Command): string {

@@ -21,43 +21,37 @@ export function statusLines(r: LabReport): string[] {
 
 const labId: Positional = { name: 'lab-id', help: 'the lab, as `npm run lab -- list` shows it' };
 
-/** A command that sends one lab a signal (or a cancel) and says so. */
-const signal = (about: string, send: (h: WorkflowHandle) => Promise<void>, said: string): Command =>
+/** A command about one lab: `act` gets the lab's workflow and returns the exit code. */
+const onLab = (about: string, act: (h: WorkflowHandle) => Promise<number>): Command =>
   command({
     about,
     args: [labId],
     flags: {},
     async run({ args: [id] }, temporal) {
       const { client } = await temporal();
-      await send(client.workflow.getHandle(id!));
-      console.log(`${id}: ${said}`);
-      return 0;
+      return act(client.workflow.getHandle(id!));
     },
   });
 
+/** A command that sends one lab a signal (or a cancel) and says so. */
+const signal = (about: string, send: (h: WorkflowHandle) => Promise<void>, said: string): Command =>
+  onLab(about, async (h) => {
+    await send(h);
+    console.log(`${h.workflowId}: ${said}`);
+    return 0;
+  });
+
 export const controlCommands: Record<string, Command> = {
-  status: command({
-    about: 'phases, timings, TTL and the current wait',
-    args: [labId],
-    flags: {},
-    async run({ args: [id] }, temporal) {
-      const { client } = await temporal();
-      const handle = client.workflow.getHandle(id!);
-      for (const line of statusLines(await handle.query(progressQuery))) console.log(line);
-      const wait = await currentWait(handle);
-      if (wait) console.log(`  now: ${wait}`);
-      return 0;
-    },
+  status: onLab('phases, timings, TTL and the current wait', async (handle) => {
+    for (const line of statusLines(await handle.query(progressQuery))) console.log(line);
+    const wait = await currentWait(handle);
+    if (wait) console.log(`  now: ${wait}`);
+    return 0;
   }),
-  watch: command({
-    about: "follow a lab until it ends; exits with start-lab's codes (0 passed, 1 failed, 2 invalid, 3 left)",
-    args: [labId],
-    flags: {},
-    async run({ args: [id] }, temporal) {
-      const { client } = await temporal();
-      return followToExit(client.workflow.getHandle(id!));
-    },
-  }),
+  watch: onLab(
+    "follow a lab until it ends; exits with start-lab's codes (0 passed, 1 failed, 2 invalid, 3 left)",
+    followToExit,
+  ),
   list: command({
     about: 'recent labs with their phase and result (a visibility query filters)',
     args: [{ name: 'query', help: "a Temporal visibility query (default WorkflowType = 'networkLab')", rest: true }],
