@@ -4,30 +4,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { formatSeconds } from '../lab/duration.js';
 import { phaseTitles } from '../lab/phases.js';
 import type { LabReport } from '../lab/report.js';
-import {
-  exitCodeOf,
-  extendTtlSignal,
-  holdSignal,
-  progressQuery,
-  releaseSignal,
-  teardownNowSignal,
-} from '../lab/signals.js';
+import { extendTtlSignal, holdSignal, progressQuery, releaseSignal, teardownNowSignal } from '../lab/signals.js';
 import { parseDuration } from '../lab/spec.js';
-import { followLab } from './follow.js';
-import { UsageError } from './options.js';
-import type { Command } from './lab.js';
-
-/** What the running activity is waiting for, from its last heartbeat ("nodes Ready 2/3"). */
-export async function currentWait(handle: WorkflowHandle): Promise<string | undefined> {
-  const { raw } = await handle.describe();
-  const pending = raw.pendingActivities?.[0];
-  if (!pending) return undefined;
-  const name = pending.activityType?.name ?? 'activity';
-  const payload = pending.heartbeatDetails?.payloads?.[0]?.data;
-  if (!payload) return name;
-  const detail = JSON.parse(Buffer.from(payload).toString()) as { waitingFor?: string; state?: string };
-  return `${name}: ${detail.state ?? detail.waitingFor ?? ''}`;
-}
+import { command, UsageError, type Command, type Positional } from './cli.js';
+import { currentWait, followToExit } from './follow.js';
 
 export function statusLines(r: LabReport): string[] {
   const lines = [
@@ -40,46 +20,45 @@ export function statusLines(r: LabReport): string[] {
   return lines;
 }
 
-const needId = (args: string[]): string => {
-  if (!args[0]) throw new UsageError('give the lab id (see `npm run lab -- list`)');
-  return args[0];
-};
+const labId: Positional = { name: 'lab-id', help: 'the lab, as `npm run lab -- list` shows it' };
 
-const signal =
-  (send: (h: WorkflowHandle, args: string[]) => Promise<void>, said: string): Command =>
-  async (args, { client }) => {
-    const handle = client.workflow.getHandle(needId(args));
-    await send(handle, args.slice(1));
-    console.log(`${args[0]}: ${said}`);
+/** A command about one lab: `act` gets the lab's workflow and returns the exit code. */
+const onLab = (about: string, act: (h: WorkflowHandle) => Promise<number>): Command =>
+  command({
+    about,
+    args: [labId],
+    flags: {},
+    async run({ args: [id] }, temporal) {
+      const { client } = await temporal();
+      return act(client.workflow.getHandle(id!));
+    },
+  });
+
+/** A command that sends one lab a signal (or a cancel) and says so. */
+const signal = (about: string, send: (h: WorkflowHandle) => Promise<void>, said: string): Command =>
+  onLab(about, async (h) => {
+    await send(h);
+    console.log(`${h.workflowId}: ${said}`);
     return 0;
-  };
+  });
 
-export const controlCommands: Record<string, { usage: string; run: Command }> = {
-  status: {
-    usage: 'status <lab-id>              phases, timings, TTL and the current wait',
-    run: async (args, { client }) => {
-      const handle = client.workflow.getHandle(needId(args));
-      for (const line of statusLines(await handle.query(progressQuery))) console.log(line);
-      const wait = await currentWait(handle);
-      if (wait) console.log(`  now: ${wait}`);
-      return 0;
-    },
-  },
-  watch: {
-    usage: 'watch <lab-id>               follow a lab until it ends',
-    run: async (args, { client }) => {
-      const handle = client.workflow.getHandle(needId(args));
-      const outcome = await followLab(
-        handle,
-        () => handle.query(progressQuery),
-        () => currentWait(handle),
-      );
-      return exitCodeOf(outcome.report);
-    },
-  },
-  list: {
-    usage: 'list [query]                 recent labs with their phase and result (a visibility query filters)',
-    run: async (args, { client }) => {
+export const controlCommands: Record<string, Command> = {
+  status: onLab('phases, timings, TTL and the current wait', async (handle) => {
+    for (const line of statusLines(await handle.query(progressQuery))) console.log(line);
+    const wait = await currentWait(handle);
+    if (wait) console.log(`  now: ${wait}`);
+    return 0;
+  }),
+  watch: onLab(
+    "follow a lab until it ends; exits with start-lab's codes (0 passed, 1 failed, 2 invalid, 3 left)",
+    followToExit,
+  ),
+  list: command({
+    about: 'recent labs with their phase and result (a visibility query filters)',
+    args: [{ name: 'query', help: "a Temporal visibility query (default WorkflowType = 'networkLab')", rest: true }],
+    flags: {},
+    async run({ args }, temporal) {
+      const { client } = await temporal();
       const query = args.join(' ') || "WorkflowType = 'networkLab'";
       for await (const wf of client.workflow.list({ query, pageSize: 20 })) {
         const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
@@ -90,31 +69,26 @@ export const controlCommands: Record<string, { usage: string; run: Command }> = 
       }
       return 0;
     },
-  },
-  'extend-ttl': {
-    usage: 'extend-ttl <lab-id> <30m>    push the TTL out',
-    run: signal(async (h, [duration]) => {
-      if (!duration || !parseDuration(duration))
-        throw new UsageError(
-          `<duration> ${duration ?? '(missing)'}: must be a duration from 1s to 168h (7 days), such as 30m or 2h`,
-        );
-      await h.signal(extendTtlSignal, duration);
-    }, 'TTL extended'),
-  },
-  'teardown-now': {
-    usage: 'teardown-now <lab-id>        stop the tests and tear down',
-    run: signal((h) => h.signal(teardownNowSignal), 'teardown requested'),
-  },
-  hold: {
-    usage: 'hold <lab-id>                stay up after the tests until released or the TTL fires',
-    run: signal((h) => h.signal(holdSignal), 'held'),
-  },
-  release: {
-    usage: 'release <lab-id>             let a held lab tear down',
-    run: signal((h) => h.signal(releaseSignal), 'released'),
-  },
-  cancel: {
-    usage: 'cancel <lab-id>              cancel the lab; it still tears everything down',
-    run: signal(async (h) => void (await h.cancel()), 'cancel requested (teardown runs)'),
-  },
+  }),
+  'extend-ttl': command({
+    about: 'push the TTL out',
+    args: [labId, { name: 'duration', help: 'how much longer, such as 30m or 2h' }],
+    flags: {},
+    async run({ args: [id, duration] }, temporal) {
+      if (!parseDuration(duration!))
+        throw new UsageError(`<duration> ${duration}: must be a duration from 1s to 168h (7 days), such as 30m or 2h`);
+      const { client } = await temporal();
+      await client.workflow.getHandle(id!).signal(extendTtlSignal, duration!);
+      console.log(`${id}: TTL extended`);
+      return 0;
+    },
+  }),
+  'teardown-now': signal('stop the tests and tear down', (h) => h.signal(teardownNowSignal), 'teardown requested'),
+  hold: signal('stay up after the tests until released or the TTL fires', (h) => h.signal(holdSignal), 'held'),
+  release: signal('let a held lab tear down', (h) => h.signal(releaseSignal), 'released'),
+  cancel: signal(
+    'cancel the lab; it still tears everything down',
+    async (h) => void (await h.cancel()),
+    'cancel requested (teardown runs)',
+  ),
 };

@@ -1,11 +1,25 @@
 // Following a running lab: poll its progress query and print each phase as it starts and ends,
-// then a short summary with the key figures.
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+// then a short summary with the key figures, and end with the lab's exit code.
+import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { formatSeconds } from '../lab/duration.js';
 import { phaseTitles } from '../lab/phases.js';
 import type { LabReport } from '../lab/report.js';
-import type { LabOutcome } from '../lab/signals.js';
+import { exitCodeOf, exitCodes, progressQuery, type LabOutcome } from '../lab/signals.js';
+import { UsageError } from './cli.js';
+import { withFlagNames } from './options.js';
+
+/** What the running activity is waiting for, from its last heartbeat ("nodes Ready 2/3"). */
+export async function currentWait(handle: WorkflowHandle): Promise<string | undefined> {
+  const { raw } = await handle.describe();
+  const pending = raw.pendingActivities?.[0];
+  if (!pending) return undefined;
+  const name = pending.activityType?.name ?? 'activity';
+  const payload = pending.heartbeatDetails?.payloads?.[0]?.data;
+  if (!payload) return name;
+  const detail = JSON.parse(Buffer.from(payload).toString()) as { waitingFor?: string; state?: string };
+  return `${name}: ${detail.state ?? detail.waitingFor ?? ''}`;
+}
 
 const took = (ms?: number): string => (ms === undefined ? '' : ` in ${formatSeconds(ms)}`);
 
@@ -105,4 +119,35 @@ export async function followLab(
   printChanges(outcome.report);
   for (const line of summary(outcome.report)) console.log(line);
   return outcome;
+}
+
+/**
+ * Follows a lab to its end, as `start-lab` and `lab watch` both do, and returns their exit code:
+ * 0 passed, 1 failed and torn down, 2 invalid (refused at validation, or no such lab), 3 ended
+ * without a teardown or with one incomplete.
+ */
+export async function followToExit(handle: WorkflowHandle): Promise<number> {
+  const labId = handle.workflowId;
+  let outcome;
+  try {
+    outcome = await followLab(
+      handle,
+      () => handle.query(progressQuery),
+      () => currentWait(handle),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new UsageError(`no lab ${labId}: \`npm run lab -- list\` shows the labs`);
+    // Terminated or timed out: no teardown ran, so what the lab made may be left.
+    console.error(`lab ${labId} ended without an outcome: ${(err as Error).message}`);
+    console.error('what it made may be left: `npm run lab -- sweep` deletes it');
+    return exitCodes.leaked;
+  }
+  if (outcome.reportDir) console.log(`report: ${outcome.reportDir}/report.html (and report.md, report.json)`);
+  const code = exitCodeOf(outcome.report);
+  // Refused at validation by the worker's look-ups (region, instance type, version, domain): say
+  // which flag to fix, as the client's own checks do.
+  if (code === exitCodes.invalid && outcome.report.error)
+    console.error(`The lab was not started: ${withFlagNames(outcome.report.error)}`);
+  return code;
 }

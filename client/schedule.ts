@@ -1,16 +1,20 @@
 // `npm run lab -- schedule …`: nightly (or hourly…) labs as a Temporal Schedule. Each run starts
 // networkLab with the same spec and no lab id; the workflow names the lab from its workflow id,
 // which the schedule makes from its own id plus the scheduled time (nightly-1128-0300).
-import { ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { exitCodes } from '../lab/signals.js';
-import { taskQueueFor } from '../lab/targets.js';
-import { labIdFromWorkflowId, parseDuration, validateSpec, type LabSpecInput, type SpecProblem } from '../lab/spec.js';
-import type { Command } from './lab.js';
-import { flagOf, parseStartArgs } from './options.js';
-
-export const scheduleUsage = `schedule create [--id nightly] [--cron "0 3 * * *" | --every 1h] [--tz Asia/Seoul] [start-lab flags]
-                               run a lab on a timetable (default every day at 03:00)
-  schedule list | pause <id> | unpause <id> | trigger <id> | delete <id>`;
+import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import { labTargets, taskQueueFor } from '../lab/targets.js';
+import { labIdFromWorkflowId, parseDuration, validateSpec, type LabSpecInput } from '../lab/spec.js';
+import {
+  command,
+  UsageError,
+  type Command,
+  type Connect,
+  type FlagValues,
+  type Group,
+  type Positional,
+} from './cli.js';
+import { problemLines, specFlags, specOf } from './options.js';
+import { ensureWorker } from './worker-process.js';
 
 export interface ScheduleRequest {
   id: string;
@@ -21,41 +25,30 @@ export interface ScheduleRequest {
   spec: LabSpecInput;
 }
 
-const ownFlags = ['--id', '--cron', '--every', '--tz'] as const;
+const defaultCron = '0 3 * * *';
 
-/** `schedule create`'s flags: its own, then start-lab's for the spec, validated as start-lab would. */
-export function parseScheduleCreate(argv: string[]): ScheduleRequest {
-  const own: Record<string, string> = {};
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.split(/=(.*)/s) as [string, string | undefined];
-    if (!(ownFlags as readonly string[]).includes(flag)) {
-      rest.push(arg);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    own[flag] = value;
-  }
-  if (rest.includes('--lab-id')) throw new Error('scheduled labs are named after the schedule: use --id, not --lab-id');
-  const id = own['--id'] ?? 'nightly';
-  const everyMs = own['--every'] === undefined ? undefined : parseDuration(own['--every']);
-  if (own['--every'] !== undefined && !everyMs) throw new Error('--every needs a duration such as 1h or 30m');
-  if (everyMs && own['--cron']) throw new Error('give --cron or --every, not both');
-  const cron = everyMs ? undefined : (own['--cron'] ?? '0 3 * * *');
+/** `schedule create`'s own flags, then start-lab's for the spec (but --lab-id: runs are named after the schedule). */
+const createFlags = {
+  id: { value: 'ID', help: "the schedule's id; its labs are named ID-MMDD-HHMM", default: 'nightly' },
+  cron: { value: '"M H D M W"', help: `when labs run, as cron (default "${defaultCron}" unless --every)` },
+  every: { value: 'DURATION', help: 'run a lab this often instead, such as 1h' },
+  tz: { value: 'ZONE', help: 'the time zone of --cron, such as Asia/Seoul (default UTC)' },
+  ...specFlags,
+};
 
-  const { spec } = parseStartArgs(rest);
+/** The schedule the flags ask for, validated as start-lab would validate its labs. */
+export function scheduleRequest(flags: FlagValues<typeof createFlags>): ScheduleRequest {
+  const { id } = flags;
+  const everyMs = flags.every === undefined ? undefined : parseDuration(flags.every);
+  if (flags.every !== undefined && !everyMs) throw new UsageError('--every needs a duration such as 1h or 30m');
+  if (everyMs && flags.cron) throw new UsageError('give --cron or --every, not both');
+  const spec = specOf(flags, '');
   // Validate with the id the first run would get, so a bad schedule id is reported like a bad lab id.
   const probe = labIdFromWorkflowId(`${id}-2000-01-01T00:00:00Z`);
-  const problems: SpecProblem[] = validateSpec({ ...spec, labId: probe }).problems;
-  if (!/^[a-z][a-z0-9-]*$/.test(id))
-    problems.push({ field: 'id', message: 'must be lower-case letters, digits or dashes' });
-  if (problems.length > 0) {
-    const name = (field: string): string => (field === 'id' ? '--id' : (flagOf[field] ?? field));
-    throw new Error(problems.map((p) => `${name(p.field)}: ${p.message}`).join('; '));
-  }
-  return { id, cron, everyMs, timezone: own['--tz'], spec: { ...spec, labId: '' } };
+  const problems = problemLines(validateSpec({ ...spec, labId: probe }).problems);
+  if (!/^[a-z][a-z0-9-]*$/.test(id)) problems.push('  --id: must be lower-case letters, digits or dashes');
+  if (problems.length > 0) throw new UsageError(`The schedule was not created:\n${problems.join('\n')}`);
+  return { id, cron: everyMs ? undefined : (flags.cron ?? defaultCron), everyMs, timezone: flags.tz, spec };
 }
 
 /** How people wrote the timetable (Temporal describes cron as calendars). */
@@ -86,21 +79,26 @@ export function scheduleOptions(
   };
 }
 
-const needId = (args: string[]): string => {
-  if (!args[0]) throw new Error('give the schedule id (see `npm run lab -- schedule list`)');
-  return args[0];
-};
+const scheduleIdArg: Positional = { name: 'id', help: 'the schedule, as `npm run lab -- schedule list` shows it' };
 
-/** Each returns its exit code, or nothing for 0. */
-const subcommands: Record<string, (args: string[], client: Client) => Promise<number | void>> = {
-  async create(args, client) {
-    let req: ScheduleRequest;
-    try {
-      req = parseScheduleCreate(args);
-    } catch (err) {
-      console.error(`schedule create: ${(err as Error).message}`);
-      return exitCodes.invalid;
-    }
+/** A command that acts on one schedule and says so. */
+const onSchedule = (about: string, act: (id: string, temporal: Connect) => Promise<string>): Command =>
+  command({
+    about,
+    args: [scheduleIdArg],
+    flags: {},
+    async run({ args: [id] }, temporal) {
+      console.log(`${id}: ${await act(id!, temporal)}`);
+      return 0;
+    },
+  });
+
+export const scheduleCreate = command({
+  about: 'run a lab on a timetable (default every day at 03:00 UTC)',
+  flags: createFlags,
+  async run({ flags }, temporal) {
+    const req = scheduleRequest(flags);
+    const { client } = await temporal();
     const handle = await client.schedule.create(scheduleOptions(req));
     const { info } = await handle.describe();
     console.log(
@@ -109,45 +107,53 @@ const subcommands: Record<string, (args: string[], client: Client) => Promise<nu
         .map((t) => t.toISOString())
         .join(', ')}`,
     );
+    return 0;
   },
-  async list(_args, client) {
-    for await (const s of client.schedule.list()) {
-      const spec = String(s.memo?.timetable ?? '-');
-      const next = s.info.nextActionTimes[0]?.toISOString() ?? '-';
-      const last = s.info.recentActions.at(-1);
-      console.log(
-        `${s.scheduleId.padEnd(20)} ${s.state.paused ? 'paused ' : 'active '} ${spec.padEnd(24)} next ${next}  last ${last?.action.workflow.workflowId ?? '-'}`,
-      );
-    }
-  },
-  async pause(args, client) {
-    await client.schedule.getHandle(needId(args)).pause('paused from the CLI');
-    console.log(`${args[0]}: paused`);
-  },
-  async unpause(args, client) {
-    await client.schedule.getHandle(needId(args)).unpause('unpaused from the CLI');
-    console.log(`${args[0]}: unpaused`);
-  },
-  async trigger(args, client) {
-    await client.schedule.getHandle(needId(args)).trigger();
-    console.log(`${args[0]}: triggered (skipped if a lab of it is still running)`);
-  },
-  async delete(args, client) {
-    await client.schedule.getHandle(needId(args)).delete();
-    console.log(`${args[0]}: deleted (labs already running go on)`);
-  },
-};
+});
 
-export const scheduleCommands: Record<string, { usage: string; run: Command }> = {
+export const scheduleCommands: Record<string, Group> = {
   schedule: {
-    usage: scheduleUsage,
-    run: async ([sub = '', ...args], { client }) => {
-      const run = subcommands[sub];
-      if (!run) {
-        console.log(`npm run lab -- ${scheduleUsage}`);
-        return 2;
-      }
-      return (await run(args, client)) ?? 0;
+    about: 'labs on a timetable, as Temporal Schedules',
+    commands: {
+      create: scheduleCreate,
+      list: command({
+        about: 'the schedules, their timetable, next run and last lab',
+        flags: {},
+        async run(_input, temporal) {
+          const { client } = await temporal();
+          for await (const s of client.schedule.list()) {
+            const spec = String(s.memo?.timetable ?? '-');
+            const next = s.info.nextActionTimes[0]?.toISOString() ?? '-';
+            const last = s.info.recentActions.at(-1);
+            console.log(
+              `${s.scheduleId.padEnd(20)} ${s.state.paused ? 'paused ' : 'active '} ${spec.padEnd(24)} next ${next}  last ${last?.action.workflow.workflowId ?? '-'}`,
+            );
+          }
+          return 0;
+        },
+      }),
+      pause: onSchedule('start no more labs until unpaused', async (id, temporal) => {
+        await (await temporal()).client.schedule.getHandle(id).pause('paused from the CLI');
+        return 'paused';
+      }),
+      unpause: onSchedule('start labs on the timetable again', async (id, temporal) => {
+        await (await temporal()).client.schedule.getHandle(id).unpause('unpaused from the CLI');
+        return 'unpaused';
+      }),
+      trigger: onSchedule('start a lab now (skipped while a lab of it still runs)', async (id, temporal) => {
+        const ctx = await temporal();
+        const handle = ctx.client.schedule.getHandle(id);
+        const { action } = await handle.describe();
+        const target = labTargets.find((t) => action.type === 'startWorkflow' && taskQueueFor(t) === action.taskQueue);
+        if (!target) throw new UsageError(`${id} starts no lab on a target's task queue: nothing to trigger`);
+        await ensureWorker(ctx, target);
+        await handle.trigger();
+        return 'triggered (skipped if a lab of it is still running)';
+      }),
+      delete: onSchedule('delete the schedule (labs already running go on)', async (id, temporal) => {
+        await (await temporal()).client.schedule.getHandle(id).delete();
+        return 'deleted (labs already running go on)';
+      }),
     },
   },
 };

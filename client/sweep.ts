@@ -4,30 +4,26 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { labTargets, taskQueueFor, type LabTarget } from '../lab/targets.js';
 import { parseDuration } from '../lab/spec.js';
 import type { SweeperInput, SweeperResult } from '../workflows/sweeper.js';
-import type { Command } from './lab.js';
-import { UsageError } from './options.js';
+import { command, UsageError, type FlagValues, type Group } from './cli.js';
+import { ensureWorker } from './worker-process.js';
 
 const scheduleId = 'sweeper';
 
-/** `--flag value` or `--flag=value`; undefined when absent. */
-function flag(args: string[], name: string): string | undefined {
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) return undefined;
-  const value = args[i]!.includes('=') ? args[i]!.slice(name.length + 1) : args[i + 1];
-  if (!value || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
-  return value;
-}
+const whereFlags = {
+  target: {
+    value: 'sandbox|aws',
+    help: "the cloud to sweep: the sweeper runs on that target's workers",
+    default: 'sandbox',
+  },
+  region: { value: 'REGION', help: "the region to sweep (default the worker's)" },
+  domain: { value: 'DOMAIN', help: 'the Route53 zone whose lab records are swept (default netlab.example.com)' },
+};
 
 /** The sweeper runs on the workers of one target, so it sweeps only that cloud. */
-function sweepTaskQueue(args: string[]): string {
-  const target = flag(args, '--target') ?? 'sandbox';
-  if (!(labTargets as readonly string[]).includes(target))
-    throw new UsageError(`--target must be ${labTargets.join(' or ')}, not ${target}`);
-  return taskQueueFor(target as LabTarget);
-}
-
-function sweeperInput(args: string[]): SweeperInput {
-  return { dryRun: args.includes('--dry-run'), region: flag(args, '--region'), domain: flag(args, '--domain') };
+function targetOf(flags: FlagValues<typeof whereFlags>): LabTarget {
+  if (!(labTargets as readonly string[]).includes(flags.target))
+    throw new UsageError(`--target must be ${labTargets.join(' or ')}, not ${flags.target}`);
+  return flags.target as LabTarget;
 }
 
 export function resultLines(result: SweeperResult, dryRun: boolean): string[] {
@@ -45,38 +41,51 @@ export function resultLines(result: SweeperResult, dryRun: boolean): string[] {
   return lines;
 }
 
-export const sweepCommands: Record<string, { usage: string; run: Command }> = {
+export const sweepCommands: Record<string, Group> = {
   sweep: {
-    usage: `sweep [--dry-run] [--target sandbox|aws] [--region r] [--domain d]   delete what terminated labs left (no running lab is touched)
-  sweep schedule [--every 6h] [--target t] [--region r]     sweep on a timetable (Temporal Schedule "${scheduleId}")`,
-    run: async (args, { client }) => {
-      if (args[0] === 'schedule') {
-        const every = flag(args, '--every') ?? '6h';
-        if (!parseDuration(every)) throw new UsageError('--every needs a duration such as 6h or 30m');
-        const handle = await client.schedule.create({
-          scheduleId,
-          spec: { intervals: [{ every }] },
-          action: {
-            type: 'startWorkflow',
-            workflowType: 'sweeper',
-            taskQueue: sweepTaskQueue(args.slice(1)),
-            workflowId: scheduleId,
-            args: [{ ...sweeperInput(args.slice(1)), dryRun: false }],
-          },
-          // Two sweepers deleting the same lab at once would only trip over each other.
-          policies: { overlap: ScheduleOverlapPolicy.SKIP },
-        });
-        console.log(`${handle.scheduleId}: sweeps every ${every}`);
-        return 0;
-      }
-      const input = sweeperInput(args);
-      const result = (await client.workflow.execute('sweeper', {
-        taskQueue: sweepTaskQueue(args),
-        workflowId: `sweeper-${new Date().toISOString().replace(/[:.]/g, '-')}`,
-        args: [input],
-      })) as SweeperResult;
-      for (const line of resultLines(result, input.dryRun ?? false)) console.log(line);
-      return result.swept.some((s) => s.error) ? 1 : 0;
+    about: 'delete what terminated labs left (no running lab is touched), now or on a timetable',
+    fallback: command({
+      about: 'delete what terminated labs left (no running lab is touched)',
+      flags: { 'dry-run': { help: 'list what would be deleted, delete nothing' }, ...whereFlags },
+      async run({ flags }, temporal) {
+        const target = targetOf(flags);
+        const input: SweeperInput = { dryRun: flags['dry-run'], region: flags.region, domain: flags.domain };
+        const ctx = await temporal();
+        await ensureWorker(ctx, target);
+        const result = (await ctx.client.workflow.execute('sweeper', {
+          taskQueue: taskQueueFor(target),
+          workflowId: `sweeper-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+          args: [input],
+        })) as SweeperResult;
+        for (const line of resultLines(result, flags['dry-run'])) console.log(line);
+        return result.swept.some((s) => s.error) ? 1 : 0;
+      },
+    }),
+    commands: {
+      schedule: command({
+        about: `sweep on a timetable (Temporal Schedule "${scheduleId}")`,
+        flags: { every: { value: 'DURATION', help: 'how often', default: '6h' }, ...whereFlags },
+        async run({ flags }, temporal) {
+          if (!parseDuration(flags.every)) throw new UsageError('--every needs a duration such as 6h or 30m');
+          const target = targetOf(flags);
+          const { client } = await temporal();
+          const handle = await client.schedule.create({
+            scheduleId,
+            spec: { intervals: [{ every: flags.every }] },
+            action: {
+              type: 'startWorkflow',
+              workflowType: 'sweeper',
+              taskQueue: taskQueueFor(target),
+              workflowId: scheduleId,
+              args: [{ dryRun: false, region: flags.region, domain: flags.domain } satisfies SweeperInput],
+            },
+            // Two sweepers deleting the same lab at once would only trip over each other.
+            policies: { overlap: ScheduleOverlapPolicy.SKIP },
+          });
+          console.log(`${handle.scheduleId}: sweeps every ${flags.every}`);
+          return 0;
+        },
+      }),
     },
   },
 };

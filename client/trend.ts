@@ -2,12 +2,11 @@
 // worker wrote, prints one row per metric and exits 1 when something regressed.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatSeconds } from '../lab/duration.js';
 import type { LabReport } from '../lab/report.js';
 import { compareLabs, type TrendRow } from '../lab/trend.js';
 import { stateDir } from '../sandbox/config.js';
-import type { CommandTable } from './lab.js';
+import { command, UsageError, type Command } from './cli.js';
 
 /** Every <dir>/<lab-id>/report.json; folders without one (a lab still running) are passed over. */
 export async function loadReports(dir: string): Promise<LabReport[]> {
@@ -41,18 +40,18 @@ export function trendTable(rows: TrendRow[]): string[] {
   );
 }
 
-export const trendCommands: CommandTable = {
-  trend: {
-    usage:
-      'trend [--dir DIR] [--threshold 25]  latest passed lab vs the median of earlier ones; exit 1 on a regression',
-    local: async (args) => {
-      const { values } = parseArgs({
-        args,
-        options: { dir: { type: 'string' }, threshold: { type: 'string', default: '25' } },
-      });
-      const threshold = Number(values.threshold);
-      if (!(threshold >= 0)) throw new Error('--threshold needs a percentage such as 25');
-      const dir = values.dir ?? join(stateDir, 'reports');
+export const trendCommands: Record<string, Command> = {
+  trend: command({
+    about: 'latest passed lab vs the median of earlier ones; exit 1 on a regression',
+    flags: {
+      dir: { value: 'DIR', help: 'where the reports are (default .netlab/reports)' },
+      threshold: { value: 'PERCENT', help: 'how much slower counts as a regression', default: '25' },
+    },
+    // Reads only local files: never connects to Temporal.
+    async run({ flags }) {
+      const threshold = Number(flags.threshold);
+      if (!(threshold >= 0)) throw new UsageError('--threshold needs a percentage such as 25');
+      const dir = flags.dir ?? join(stateDir, 'reports');
       const trend = compareLabs(await loadReports(dir), threshold);
       if (!trend.latest) {
         console.log(`no passed lab in ${dir}`);
@@ -67,5 +66,5 @@ export const trendCommands: CommandTable = {
         console.log(`${regressed.length} regressed: ${regressed.map((r) => r.metric).join(', ')}`);
       return regressed.length > 0 ? 1 : 0;
     },
-  },
+  }),
 };

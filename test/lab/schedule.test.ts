@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { LabActivities } from '../../activities/index.js';
-import { parseScheduleCreate, scheduleCommands, scheduleOptions } from '../../client/schedule.js';
+import { parse, runCli } from '../../client/cli.js';
+import { scheduleCommands, scheduleCreate, scheduleOptions, scheduleRequest } from '../../client/schedule.js';
 import type { LabOutcome } from '../../lab/signals.js';
 import { labIdFromWorkflowId, validateSpec, type LabSpecInput } from '../../lab/spec.js';
 import { endpoints } from '../../sandbox/config.js';
@@ -55,6 +56,8 @@ const connection = await Connection.connect({ address: endpoints.temporal });
 const client = new Client({ connection });
 const ctx = { client, namespace: 'default', close: async () => undefined };
 const started = new Set<string>();
+const schedule = (args: string[]): Promise<number> =>
+  runCli('lab schedule', scheduleCommands.schedule!, args, async () => ctx);
 
 after(async () => {
   await client.schedule
@@ -73,7 +76,9 @@ after(async () => {
 test('scheduled labs: ids from the scheduled time, overlaps skipped, pause and delete', async (t) => {
   const logged: string[] = [];
   t.mock.method(console, 'log', (line: string) => void logged.push(line));
-  const req = parseScheduleCreate(['--id', id, '--every', `${everyMs / 1000}s`, '--ttl', '10m']);
+  const input = parse(scheduleCreate, ['--id', id, '--every', `${everyMs / 1000}s`, '--ttl', '10m']);
+  if (input === 'help') assert.fail('no --help was given');
+  const req = scheduleRequest(input.flags);
   assert.equal(req.spec.labId, '', 'the schedule carries no lab id; each run takes its own');
 
   const taskQueue = unique('schedule-test');
@@ -108,13 +113,13 @@ test('scheduled labs: ids from the scheduled time, overlaps skipped, pause and d
     await eventually('the first lab to validate', async () => (seenLabIds.length > 0 ? true : undefined), 10_000);
     for (const labId of seenLabIds) assert.match(labId, new RegExp(`^${id}-\\d{4}-\\d{4,6}$`));
 
-    assert.equal(await scheduleCommands.schedule!.run(['list'], ctx), 0);
+    assert.equal(await schedule(['list']), 0);
     assert.ok(
       logged.some((l) => l.startsWith(id) && l.includes(`every ${everyMs / 1000}s`)),
       logged.join('\n'),
     );
 
-    assert.equal(await scheduleCommands.schedule!.run(['pause', id], ctx), 0);
+    assert.equal(await schedule(['pause', id]), 0);
     const taken = (await handle.describe()).info.numActionsTaken;
     await sleep(labMs + everyMs);
     const paused = await handle.describe();
@@ -122,7 +127,7 @@ test('scheduled labs: ids from the scheduled time, overlaps skipped, pause and d
     assert.equal(paused.info.numActionsTaken, taken, 'no run starts while paused');
     for (const a of paused.info.recentActions) started.add(a.action.workflow.workflowId);
 
-    assert.equal(await scheduleCommands.schedule!.run(['delete', id], ctx), 0);
+    assert.equal(await schedule(['delete', id]), 0);
     await assert.rejects(handle.describe(), ScheduleNotFoundError);
 
     // The labs it started finish on their own, each under its derived id.

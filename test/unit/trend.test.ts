@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runCli } from '../../client/cli.js';
 import { trendCommands } from '../../client/trend.js';
 import type { LabReport } from '../../lab/report.js';
 import { compareLabs, median } from '../../lab/trend.js';
@@ -77,9 +78,9 @@ test('trend reads the report folders and exits 1 on a regression', async (t) => 
   };
   for (const r of history) await write(r);
   await mkdir(join(dir, 'still-running'));
-  const trend = trendCommands.trend!;
-  assert.ok('local' in trend, 'trend reads files only: it needs no Temporal');
-  const run = (): Promise<number> => trend.local(['--dir', dir]);
+  // trend reads files only: it never asks for Temporal.
+  const noTemporal = () => assert.fail('trend connected to Temporal');
+  const run = (): Promise<number> => runCli('lab trend', trendCommands.trend!, ['--dir', dir], noTemporal);
   t.mock.method(console, 'log', () => undefined);
   assert.equal(await run(), 0);
   await write(lab(25, { ready: 2 }));
