@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LabSpecInput } from '../lab/spec.js';
-import { projectRoot } from '../sandbox/config.js';
+import { projectRoot } from '../lab/local.js';
 
 export const flagOf: Record<string, string> = {
   labId: '--lab-id',

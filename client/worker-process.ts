@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { taskQueueFor, type LabTarget } from '../lab/targets.js';
-import { projectRoot } from '../sandbox/config.js';
+import { projectRoot } from '../lab/local.js';
 import { startDaemon } from '../sandbox/processes.js';
 
 export async function workerPolls(client: Client, namespace: string, target: LabTarget): Promise<boolean> {
