@@ -10,11 +10,10 @@ import {
   paginateDescribeStackEvents,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { ApplicationFailure } from '@temporalio/common';
 import type { LabSpec } from '../lab/spec.js';
 import type { NetworkOutputs } from '../lab/report.js';
 import { clusterName } from './eks.js';
-import { attempt, isNotFound } from './errors.js';
+import { classifying, nonRetryableFailure, orMissing } from './errors.js';
 import { allPages } from './pages.js';
 import { beforeCreate, waitFor } from './poll.js';
 import { deleteSecurityGroups, labSecurityGroupsInVpc } from './securitygroups.js';
@@ -24,18 +23,14 @@ export const networkTemplate = readFileSync(new URL('./templates/network.yaml', 
 export const stackName = (labId: string): string => `${labId}-network`;
 export const labTag = 'netlab.io/lab-id';
 
+/** The stack, or undefined when CloudFormation says it does not exist (a ValidationError). */
 async function describe(cfn: CloudFormationClient, name: string): Promise<Stack | undefined> {
-  try {
-    return (await cfn.send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0];
-  } catch (err) {
-    if (isNotFound(err) || /does not exist/.test((err as Error).message)) return undefined;
-    throw err;
-  }
+  return (await orMissing(cfn.send(new DescribeStacksCommand({ StackName: name }))))?.Stacks?.[0];
 }
 
 /** The lab's stack as CloudFormation describes it, or undefined when there is none. */
 export async function describeNetworkStack(target: Target, labId: string): Promise<Stack | undefined> {
-  return attempt('describe stack', () =>
+  return classifying('describe stack', () =>
     describe(new CloudFormationClient(awsClientOptions(target)), stackName(labId)),
   );
 }
@@ -57,9 +52,9 @@ async function firstFailure(cfn: CloudFormationClient, name: string): Promise<st
 export async function createNetworkStack(target: Target, spec: LabSpec, zones: string[]): Promise<NetworkOutputs> {
   const cfn = new CloudFormationClient(awsClientOptions(target));
   const name = stackName(spec.labId);
-  if (!(await attempt('describe stack', () => describe(cfn, name)))) {
+  if (!(await classifying('describe stack', () => describe(cfn, name)))) {
     beforeCreate(`create stack ${name}`);
-    await attempt('create stack', () =>
+    await classifying('create stack', () =>
       cfn.send(
         new CreateStackCommand({
           StackName: name,
@@ -82,13 +77,10 @@ export async function createNetworkStack(target: Target, spec: LabSpec, zones: s
   const stack = await waitFor(
     `stack ${name} CREATE_COMPLETE`,
     async () => {
-      const s = await attempt('describe stack', () => describe(cfn, name));
+      const s = await classifying('describe stack', () => describe(cfn, name));
       const status = s?.StackStatus ?? 'MISSING';
       if (/ROLLBACK|FAILED|DELETE/.test(status)) {
-        throw ApplicationFailure.nonRetryable(
-          `stack ${name} ${status}: ${await firstFailure(cfn, name)}`,
-          'StackRollback',
-        );
+        throw nonRetryableFailure(`stack ${name} ${status}: ${await firstFailure(cfn, name)}`, 'StackRollback');
       }
       return status === 'CREATE_COMPLETE' ? s : undefined;
     },
@@ -109,7 +101,7 @@ export async function createNetworkStack(target: Target, spec: LabSpec, zones: s
 /** The stack's own security groups: those its delete removes, never to be deleted out of band. */
 async function stackSecurityGroups(cfn: CloudFormationClient, name: string): Promise<Set<string>> {
   const ids = new Set<string>();
-  await attempt('list stack resources', async () => {
+  await classifying('list stack resources', async () => {
     for await (const page of paginateListStackResources({ client: cfn }, { StackName: name }))
       for (const r of page.StackResourceSummaries ?? [])
         if (r.ResourceType === 'AWS::EC2::SecurityGroup' && r.PhysicalResourceId) ids.add(r.PhysicalResourceId);
@@ -125,7 +117,7 @@ async function stackSecurityGroups(cfn: CloudFormationClient, name: string): Pro
 export async function deleteNetworkStack(target: Target, labId: string): Promise<void> {
   const cfn = new CloudFormationClient(awsClientOptions(target));
   const name = stackName(labId);
-  const stack = await attempt('describe stack', () => describe(cfn, name));
+  const stack = await classifying('describe stack', () => describe(cfn, name));
   if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return;
   const vpcId = stack.Outputs?.find((o) => o.OutputKey === 'VpcId')?.OutputValue;
   const deleteLeftoverGroups = async (): Promise<void> => {
@@ -135,11 +127,11 @@ export async function deleteNetworkStack(target: Target, labId: string): Promise
     await deleteSecurityGroups(target, await labSecurityGroupsInVpc(target, vpcId, owner, own));
   };
   const deleteAndWait = async (): Promise<string | undefined> => {
-    await attempt('delete stack', () => cfn.send(new DeleteStackCommand({ StackName: stack.StackId ?? name })));
+    await classifying('delete stack', () => cfn.send(new DeleteStackCommand({ StackName: stack.StackId ?? name })));
     return waitFor(
       `stack ${name} deleted`,
       async () => {
-        const s = await attempt('describe stack', () => describe(cfn, stack.StackId ?? name));
+        const s = await classifying('describe stack', () => describe(cfn, stack.StackId ?? name));
         if (s?.StackStatus === 'DELETE_FAILED') return `stack ${name} DELETE_FAILED: ${await firstFailure(cfn, name)}`;
         return !s || s.StackStatus === 'DELETE_COMPLETE' ? '' : undefined;
       },

@@ -15,7 +15,7 @@ import {
 import { maxPodsPerNode } from '../lab/capacity.js';
 import type { EniRecord } from '../lab/report.js';
 import { clusterName } from './eks.js';
-import { attempt } from './errors.js';
+import { classifying } from './errors.js';
 import { allPages } from './pages.js';
 import { awsClientOptions, type Target } from './target.js';
 
@@ -38,7 +38,7 @@ const partitionAnchor = (region: string): string =>
  */
 export async function regionProblem(target: Target, region: string): Promise<string | undefined> {
   const ec2 = new EC2Client({ ...awsClientOptions(target), region: partitionAnchor(region) });
-  const { Regions = [] } = await attempt('describe regions', () =>
+  const { Regions = [] } = await classifying('describe regions', () =>
     ec2.send(new DescribeRegionsCommand({ AllRegions: true })),
   );
   const found = Regions.find((r) => r.RegionName === region);
@@ -58,7 +58,7 @@ export async function regionProblem(target: Target, region: string): Promise<str
  */
 export async function availableZones(target: Target, instanceType: string): Promise<string[]> {
   const ec2 = new EC2Client(awsClientOptions(target));
-  const { AvailabilityZones = [] } = await attempt('describe zones', () =>
+  const { AvailabilityZones = [] } = await classifying('describe zones', () =>
     ec2.send(
       new DescribeAvailabilityZonesCommand({
         Filters: [
@@ -69,7 +69,7 @@ export async function availableZones(target: Target, instanceType: string): Prom
     ),
   );
   const offered = new Set<string>();
-  await attempt('describe instance type offerings', async () => {
+  await classifying('describe instance type offerings', async () => {
     const pages = paginateDescribeInstanceTypeOfferings(
       { client: ec2 },
       { LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [instanceType] }] },
@@ -127,7 +127,7 @@ export async function nodeEnis(target: Target, nodesByInstance: Record<string, s
 export async function liveInstances(target: Target, Filters: Filter[]): Promise<Instance[]> {
   const ec2 = new EC2Client(awsClientOptions(target));
   const out: Instance[] = [];
-  await attempt('describe instances', async () => {
+  await classifying('describe instances', async () => {
     for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters }))
       out.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
   });

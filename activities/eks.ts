@@ -18,11 +18,10 @@ import {
   type Addon,
   type ClusterVersionInformation,
 } from '@aws-sdk/client-eks';
-import { ApplicationFailure } from '@temporalio/common';
 import type { NetworkOutputs, ResolvedKubernetes } from '../lab/report.js';
 import type { LabSpec, SpecProblem } from '../lab/spec.js';
 import { labTag } from './cloudformation.js';
-import { attempt, orMissing } from './errors.js';
+import { classifying, nonRetryableFailure, orMissing } from './errors.js';
 import { beforeCreate, waitFor } from './poll.js';
 import { awsClientOptions, type Target } from './target.js';
 
@@ -47,7 +46,7 @@ export async function resolveKubernetes(
 ): Promise<{ resolved: ResolvedKubernetes } | { problem: SpecProblem }> {
   const eks = eksClient(target);
   const versions: ClusterVersionInformation[] = [];
-  await attempt('describe cluster versions', async () => {
+  await classifying('describe cluster versions', async () => {
     for await (const page of paginateDescribeClusterVersions({ client: eks }, { includeAll: true }))
       versions.push(...(page.clusterVersions ?? []));
   });
@@ -93,7 +92,7 @@ export async function defaultAddonVersions(
   const eks = eksClient(target);
   const defaults = new Map<string, string>();
   for (const addonName of labAddons) {
-    await attempt(`describe ${addonName} versions`, async () => {
+    await classifying(`describe ${addonName} versions`, async () => {
       for await (const page of paginateDescribeAddonVersions({ client: eks }, { kubernetesVersion, addonName })) {
         for (const addon of page.addons ?? []) {
           const byDefault = addon.addonVersions?.find((v) =>
@@ -107,7 +106,7 @@ export async function defaultAddonVersions(
   return labAddons.map((name) => {
     const version = defaults.get(name);
     if (!version)
-      throw ApplicationFailure.nonRetryable(
+      throw nonRetryableFailure(
         `EKS names no default ${name} version for Kubernetes ${kubernetesVersion}`,
         'NotSupported',
       );
@@ -123,10 +122,12 @@ export async function createCluster(
 ): Promise<{ name: string; version: string }> {
   const eks = eksClient(target);
   const name = clusterName(spec.labId);
-  const existing = await attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name }))));
+  const existing = await classifying('describe cluster', () =>
+    orMissing(eks.send(new DescribeClusterCommand({ name }))),
+  );
   if (!existing) {
     beforeCreate(`create cluster ${name}`);
-    await attempt('create cluster', () =>
+    await classifying('create cluster', () =>
       eks.send(
         new CreateClusterCommand({
           name,
@@ -147,9 +148,11 @@ export async function createCluster(
   const cluster = await waitFor(
     `cluster ${name} ACTIVE`,
     async () => {
-      const { cluster: c } = await attempt('describe cluster', () => eks.send(new DescribeClusterCommand({ name })));
+      const { cluster: c } = await classifying('describe cluster', () =>
+        eks.send(new DescribeClusterCommand({ name })),
+      );
       if (c?.status === 'FAILED') {
-        throw ApplicationFailure.nonRetryable(
+        throw nonRetryableFailure(
           `cluster ${name} FAILED: ${c.health?.issues?.[0]?.message ?? 'no reason given'}`,
           'ClusterFailed',
         );
@@ -165,12 +168,12 @@ export async function createNodegroup(target: Target, spec: LabSpec, network: Ne
   const eks = eksClient(target);
   const name = nodegroupName(spec.labId);
   const cluster = clusterName(spec.labId);
-  const existing = await attempt('describe node group', () =>
+  const existing = await classifying('describe node group', () =>
     orMissing(eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name }))),
   );
   if (!existing) {
     beforeCreate(`create node group ${name}`);
-    await attempt('create node group', () =>
+    await classifying('create node group', () =>
       eks.send(
         new CreateNodegroupCommand({
           clusterName: cluster,
@@ -189,12 +192,12 @@ export async function createNodegroup(target: Target, spec: LabSpec, network: Ne
   await waitFor(
     `node group ${name} ACTIVE`,
     async () => {
-      const { nodegroup } = await attempt('describe node group', () =>
+      const { nodegroup } = await classifying('describe node group', () =>
         eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: name })),
       );
       if (nodegroup?.status === 'CREATE_FAILED' || nodegroup?.status === 'DEGRADED') {
         const issue = nodegroup.health?.issues?.[0];
-        throw ApplicationFailure.nonRetryable(
+        throw nonRetryableFailure(
           `node group ${name} ${nodegroup.status}: ${issue?.code}: ${issue?.message}`,
           'NodegroupFailed',
         );
@@ -215,12 +218,12 @@ export async function createAddons(
   const eks = eksClient(target);
   const cluster = clusterName(spec.labId);
   for (const addonName of labAddons) {
-    const existing = await attempt('describe add-on', () =>
+    const existing = await classifying('describe add-on', () =>
       orMissing(eks.send(new DescribeAddonCommand({ clusterName: cluster, addonName }))),
     );
     if (!existing) {
       beforeCreate(`create add-on ${addonName}`);
-      await attempt(`create add-on ${addonName}`, () =>
+      await classifying(`create add-on ${addonName}`, () =>
         eks.send(
           new CreateAddonCommand({
             clusterName: cluster,
@@ -238,13 +241,13 @@ export async function createAddons(
     async () => {
       const addons: Addon[] = [];
       for (const addonName of labAddons) {
-        const { addon } = await attempt('describe add-on', () =>
+        const { addon } = await classifying('describe add-on', () =>
           eks.send(new DescribeAddonCommand({ clusterName: cluster, addonName })),
         );
         // A failed or degraded add-on does not heal by waiting (EKS API reference, AddonIssue).
         if (addon?.status === 'CREATE_FAILED' || addon?.status === 'DEGRADED') {
           const issue = addon.health?.issues?.[0];
-          throw ApplicationFailure.nonRetryable(
+          throw nonRetryableFailure(
             `add-on ${addonName} ${addon.status}: ${issue?.code ?? 'no code'}: ${issue?.message ?? 'no reason given'}`,
             'AddonFailed',
           );
@@ -265,12 +268,12 @@ export async function describeAddons(
 ): Promise<{ name: string; version: string; status: string }[]> {
   const eks = eksClient(target);
   const cluster = clusterName(labId);
-  const { addons = [] } = await attempt('list add-ons', () =>
+  const { addons = [] } = await classifying('list add-ons', () =>
     eks.send(new ListAddonsCommand({ clusterName: cluster })),
   );
   const out = [];
   for (const addonName of addons) {
-    const { addon } = await attempt('describe add-on', () =>
+    const { addon } = await classifying('describe add-on', () =>
       eks.send(new DescribeAddonCommand({ clusterName: cluster, addonName })),
     );
     out.push({ name: addonName, version: addon?.addonVersion ?? '', status: addon?.status ?? '' });
@@ -280,7 +283,7 @@ export async function describeAddons(
 
 /** Every node group of the cluster (all pages), or undefined when the cluster is gone. */
 async function listNodegroups(eks: EKSClient, cluster: string): Promise<string[] | undefined> {
-  return attempt('list node groups', () =>
+  return classifying('list node groups', () =>
     orMissing(
       (async () => {
         const names: string[] = [];
@@ -304,7 +307,7 @@ export async function deleteNodegroups(target: Target, labId: string): Promise<v
   const eks = eksClient(target);
   const cluster = clusterName(labId);
   const describe = (nodegroupName: string) =>
-    attempt('describe node group', () =>
+    classifying('describe node group', () =>
       orMissing(eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName }))),
     );
   const deleteRequested = new Set<string>();
@@ -317,13 +320,13 @@ export async function deleteNodegroups(target: Target, labId: string): Promise<v
         if (!nodegroup || busy.includes(nodegroup.status ?? '') || nodegroup.status === 'DELETING') continue;
         if (nodegroup.status === 'DELETE_FAILED' && deleteRequested.has(ng)) {
           const issue = nodegroup.health?.issues?.[0];
-          throw ApplicationFailure.nonRetryable(
+          throw nonRetryableFailure(
             `node group ${ng} DELETE_FAILED: ${issue?.code ?? 'no code'}: ${issue?.message ?? 'no reason given'}`,
             'NodegroupDeleteFailed',
           );
         }
         // ACTIVE, CREATE_FAILED, DEGRADED, or DELETE_FAILED from an earlier attempt: delete (again).
-        await attempt('delete node group', () =>
+        await classifying('delete node group', () =>
           orMissing(eks.send(new DeleteNodegroupCommand({ clusterName: cluster, nodegroupName: ng }))),
         );
         deleteRequested.add(ng);
@@ -338,7 +341,8 @@ export async function deleteNodegroups(target: Target, labId: string): Promise<v
 export async function deleteCluster(target: Target, labId: string): Promise<void> {
   const eks = eksClient(target);
   const name = clusterName(labId);
-  const describe = () => attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name }))));
+  const describe = () =>
+    classifying('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name }))));
   const settled = await waitFor(
     `cluster ${name} settled before its deletion`,
     async () => {
@@ -350,7 +354,7 @@ export async function deleteCluster(target: Target, labId: string): Promise<void
   );
   if (settled.gone) return;
   await deleteNodegroups(target, labId);
-  await attempt('delete cluster', () => orMissing(eks.send(new DeleteClusterCommand({ name }))));
+  await classifying('delete cluster', () => orMissing(eks.send(new DeleteClusterCommand({ name }))));
   await waitFor(`cluster ${name} deleted`, async () => ((await describe()) ? undefined : true), {
     timeoutMs: 30 * 60_000,
     intervalMs: 2000,

@@ -16,7 +16,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { labTag } from './cloudformation.js';
-import { attempt, orMissing } from './errors.js';
+import { classifying, orMissing } from './errors.js';
 import { heartbeat, waitFor } from './poll.js';
 import { awsClientOptions, type Target } from './target.js';
 
@@ -28,7 +28,7 @@ const client = (target: Target): ElasticLoadBalancingV2Client =>
 
 async function allLoadBalancers(elb: ElasticLoadBalancingV2Client): Promise<LoadBalancer[]> {
   const out: LoadBalancer[] = [];
-  await attempt('describe load balancers', async () => {
+  await classifying('describe load balancers', async () => {
     for await (const page of paginateDescribeLoadBalancers({ client: elb }, {}))
       out.push(...(page.LoadBalancers ?? []));
   });
@@ -38,7 +38,7 @@ async function allLoadBalancers(elb: ElasticLoadBalancingV2Client): Promise<Load
 /** Target group ARNs, of one load balancer or of the whole region. */
 async function targetGroupArns(elb: ElasticLoadBalancingV2Client, loadBalancerArn?: string): Promise<string[]> {
   const out: string[] = [];
-  await attempt('describe target groups', async () => {
+  await classifying('describe target groups', async () => {
     const pages = paginateDescribeTargetGroups({ client: elb }, { LoadBalancerArn: loadBalancerArn });
     for await (const page of pages) out.push(...(page.TargetGroups ?? []).map((t) => t.TargetGroupArn!));
   });
@@ -58,7 +58,7 @@ export async function targetIps(target: Target, loadBalancerArn: string): Promis
   const groups = await orMissing(targetGroupArns(elb, loadBalancerArn));
   const ips: string[] = [];
   for (const arn of groups ?? []) {
-    const health = await attempt('describe target health', () =>
+    const health = await classifying('describe target health', () =>
       elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
     );
     ips.push(
@@ -82,7 +82,7 @@ export async function elbResourcesWithTags(target: Target): Promise<ElbResource[
   const arns = [...(await allLoadBalancers(elb)).map((l) => l.LoadBalancerArn!), ...(await targetGroupArns(elb))];
   const out: ElbResource[] = [];
   for (let i = 0; i < arns.length; i += 20) {
-    const { TagDescriptions = [] } = await attempt('describe tags', () =>
+    const { TagDescriptions = [] } = await classifying('describe tags', () =>
       elb.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) })),
     );
     for (const d of TagDescriptions) {
@@ -120,7 +120,7 @@ export async function deleteLabLoadBalancers(target: Target, labId: string, clus
   for (const { id } of owned.filter((r) => r.kind === 'load-balancer')) {
     heartbeat({ deleting: id });
     for (const tg of (await orMissing(targetGroupArns(elb, id))) ?? []) groups.add(tg);
-    await attempt('delete listeners', async () => {
+    await classifying('delete listeners', async () => {
       const pages = paginateDescribeListeners({ client: elb }, { LoadBalancerArn: id });
       for await (const page of pages)
         for (const l of page.Listeners ?? [])
@@ -128,14 +128,14 @@ export async function deleteLabLoadBalancers(target: Target, labId: string, clus
     }).catch((err: Error) => {
       if (!/LoadBalancerNotFound/.test(err.message)) throw err;
     });
-    await attempt('delete load balancer', () =>
+    await classifying('delete load balancer', () =>
       orMissing(elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: id }))),
     );
     // A target group in use by a listener cannot be deleted; wait until the load balancer is gone.
     await waitFor(
       `load balancer ${id} deleted`,
       async () => {
-        const left = await attempt('describe load balancers', () =>
+        const left = await classifying('describe load balancers', () =>
           orMissing(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [id] }))),
         );
         return (left?.LoadBalancers ?? []).length === 0 ? true : undefined;
@@ -144,7 +144,7 @@ export async function deleteLabLoadBalancers(target: Target, labId: string, clus
     );
   }
   for (const arn of groups) {
-    await attempt('delete target group', () =>
+    await classifying('delete target group', () =>
       orMissing(elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))),
     );
   }

@@ -25,7 +25,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { labTag } from './cloudformation.js';
 import { clusterName } from './eks.js';
-import { attempt, orMissing } from './errors.js';
+import { classifying, orMissing } from './errors.js';
 import { awsClientOptions, type Target } from './target.js';
 
 const policyDocument = (file: string): string => readFileSync(new URL(`./templates/${file}`, import.meta.url), 'utf8');
@@ -53,18 +53,18 @@ const tags = (labId: string) => [{ Key: labTag, Value: labId }];
 export async function ensureOidcProvider(target: Target, labId: string): Promise<{ arn: string; issuerHost: string }> {
   const eks = new EKSClient(awsClientOptions(target));
   const iam = new IAMClient(awsClientOptions(target));
-  const { cluster } = await attempt('describe cluster', () =>
+  const { cluster } = await classifying('describe cluster', () =>
     eks.send(new DescribeClusterCommand({ name: clusterName(labId) })),
   );
   const issuer = cluster?.identity?.oidc?.issuer;
   if (!issuer) throw new Error(`cluster ${clusterName(labId)} has no OIDC issuer`);
   const issuerHost = issuer.replace(/^https:\/\//, '');
-  const { OpenIDConnectProviderList = [] } = await attempt('list OIDC providers', () =>
+  const { OpenIDConnectProviderList = [] } = await classifying('list OIDC providers', () =>
     iam.send(new ListOpenIDConnectProvidersCommand({})),
   );
   const existing = OpenIDConnectProviderList.find((p) => p.Arn?.endsWith(`/${issuerHost}`));
   if (existing) return { arn: existing.Arn!, issuerHost };
-  const created = await attempt('create OIDC provider', () =>
+  const created = await classifying('create OIDC provider', () =>
     iam.send(
       new CreateOpenIDConnectProviderCommand({
         Url: issuer,
@@ -88,7 +88,7 @@ export async function ensureIrsaRole(
   const iam = new IAMClient(awsClientOptions(target));
   const policyArn = await ensureLabPolicy(target, iam, labId, purpose);
   const name = roleName(labId, purpose);
-  let role = (await attempt('get role', () => orMissing(iam.send(new GetRoleCommand({ RoleName: name })))))?.Role;
+  let role = (await classifying('get role', () => orMissing(iam.send(new GetRoleCommand({ RoleName: name })))))?.Role;
   if (!role) {
     const trust = {
       Version: '2012-10-17',
@@ -107,21 +107,23 @@ export async function ensureIrsaRole(
       ],
     };
     role = (
-      await attempt('create role', () =>
+      await classifying('create role', () =>
         iam.send(
           new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust), Tags: tags(labId) }),
         ),
       )
     ).Role!;
   }
-  await attempt('attach policy', () => iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: policyArn })));
+  await classifying('attach policy', () =>
+    iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: policyArn })),
+  );
   return { roleArn: role.Arn!, policyArn };
 }
 
 /** `arn:<partition>:iam::<account>:policy/`: where the caller's account keeps its policies. */
 async function policyArnPrefix(target: Target): Promise<string> {
   const sts = new STSClient(awsClientOptions(target));
-  const { Arn } = await attempt('get caller identity', () => sts.send(new GetCallerIdentityCommand({})));
+  const { Arn } = await classifying('get caller identity', () => sts.send(new GetCallerIdentityCommand({})));
   const [, partition, , , account] = (Arn ?? '').split(':');
   if (!partition || !account) throw new Error(`STS returned no usable caller ARN: ${Arn}`);
   return `arn:${partition}:iam::${account}:policy/`;
@@ -136,7 +138,7 @@ async function labPolicies(target: Target, iam: IAMClient, labId: string): Promi
   const prefix = await policyArnPrefix(target);
   for (const purpose of Object.keys(irsaRoles) as IrsaPurpose[]) {
     const arn = prefix + policyName(labId, purpose);
-    const found = await attempt('get policy', () => orMissing(iam.send(new GetPolicyCommand({ PolicyArn: arn }))));
+    const found = await classifying('get policy', () => orMissing(iam.send(new GetPolicyCommand({ PolicyArn: arn }))));
     if (carriesLabTag(found?.Policy?.Tags, labId)) out.push(arn);
   }
   return out;
@@ -145,13 +147,13 @@ async function labPolicies(target: Target, iam: IAMClient, labId: string): Promi
 /** The lab's policy for a purpose: found by its exact ARN on a retry (and tagged if an earlier tag was lost), else created. */
 async function ensureLabPolicy(target: Target, iam: IAMClient, labId: string, purpose: IrsaPurpose): Promise<string> {
   const arn = (await policyArnPrefix(target)) + policyName(labId, purpose);
-  const found = await attempt('get policy', () => orMissing(iam.send(new GetPolicyCommand({ PolicyArn: arn }))));
+  const found = await classifying('get policy', () => orMissing(iam.send(new GetPolicyCommand({ PolicyArn: arn }))));
   if (found?.Policy) {
     if (!carriesLabTag(found.Policy.Tags, labId))
-      await attempt('tag policy', () => iam.send(new TagPolicyCommand({ PolicyArn: arn, Tags: tags(labId) })));
+      await classifying('tag policy', () => iam.send(new TagPolicyCommand({ PolicyArn: arn, Tags: tags(labId) })));
     return arn;
   }
-  const created = await attempt('create policy', () =>
+  const created = await classifying('create policy', () =>
     iam.send(
       new CreatePolicyCommand({
         PolicyName: policyName(labId, purpose),
@@ -169,17 +171,17 @@ export async function deleteIam(target: Target, labId: string): Promise<void> {
   for (const purpose of Object.keys(irsaRoles) as IrsaPurpose[]) {
     const name = roleName(labId, purpose);
     for (const arn of await attachedPolicies(iam, name)) {
-      await attempt('detach policy', () =>
+      await classifying('detach policy', () =>
         orMissing(iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: arn }))),
       );
     }
-    await attempt('delete role', () => orMissing(iam.send(new DeleteRoleCommand({ RoleName: name }))));
+    await classifying('delete role', () => orMissing(iam.send(new DeleteRoleCommand({ RoleName: name }))));
   }
   for (const arn of await labPolicies(target, iam, labId)) {
-    await attempt('delete policy', () => orMissing(iam.send(new DeletePolicyCommand({ PolicyArn: arn }))));
+    await classifying('delete policy', () => orMissing(iam.send(new DeletePolicyCommand({ PolicyArn: arn }))));
   }
   for (const arn of await labOidcProviders(target, labId)) {
-    await attempt('delete OIDC provider', () =>
+    await classifying('delete OIDC provider', () =>
       orMissing(iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }))),
     );
   }
@@ -190,7 +192,7 @@ export async function labIamResources(target: Target, labId: string): Promise<{ 
   const iam = new IAMClient(awsClientOptions(target));
   const out: { kind: string; id: string }[] = [];
   for (const purpose of Object.keys(irsaRoles) as IrsaPurpose[]) {
-    const role = await attempt('get role', () =>
+    const role = await classifying('get role', () =>
       orMissing(iam.send(new GetRoleCommand({ RoleName: roleName(labId, purpose) }))),
     );
     if (role?.Role) out.push({ kind: 'iam-role', id: role.Role.RoleName! });
@@ -203,7 +205,7 @@ export async function labIamResources(target: Target, labId: string): Promise<{ 
 /** Every policy attached to the role, over all pages; none when the role is gone. */
 async function attachedPolicies(iam: IAMClient, roleName: string): Promise<string[]> {
   const out: string[] = [];
-  await attempt('list role policies', () =>
+  await classifying('list role policies', () =>
     orMissing(
       (async () => {
         for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: roleName }))
@@ -216,12 +218,12 @@ async function attachedPolicies(iam: IAMClient, roleName: string): Promise<strin
 
 async function labOidcProviders(target: Target, labId: string): Promise<string[]> {
   const iam = new IAMClient(awsClientOptions(target));
-  const { OpenIDConnectProviderList = [] } = await attempt('list OIDC providers', () =>
+  const { OpenIDConnectProviderList = [] } = await classifying('list OIDC providers', () =>
     iam.send(new ListOpenIDConnectProvidersCommand({})),
   );
   const out: string[] = [];
   for (const p of OpenIDConnectProviderList) {
-    const t = await attempt('list OIDC provider tags', () =>
+    const t = await classifying('list OIDC provider tags', () =>
       orMissing(iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: p.Arn }))),
     );
     if (carriesLabTag(t?.Tags, labId)) out.push(p.Arn!);

@@ -19,7 +19,8 @@ import {
 } from './eks.js';
 import { deleteIam, ensureIrsaRole, ensureOidcProvider } from './iam.js';
 import { deleteIperf3, runIperf3 } from './iperf3.js';
-import { clusterKubeConfig, labNamespace } from './kube.js';
+import { isNotFound } from './errors.js';
+import { ClusterWithoutEndpoint, clusterKubeConfig, labNamespace } from './kube.js';
 import { findLeftovers } from './leaks.js';
 import { deleteDensityWorkload, podDensity } from './phases/density.js';
 import { deleteDnsTest, dnsTest, zoneProblem } from './phases/externaldns.js';
@@ -60,7 +61,7 @@ export function createActivities(baseTarget: Target) {
     try {
       kc = await kube(spec);
     } catch (err) {
-      if (/not found|no endpoint|ResourceNotFound/i.test(`${(err as Error).name} ${(err as Error).message}`)) return;
+      if (isNotFound(err) || err instanceof ClusterWithoutEndpoint) return;
       throw err;
     }
     await undo(kc);

@@ -43,6 +43,11 @@ export async function eksToken(target: Target, clusterName: string): Promise<str
   return `k8s-aws-v1.${Buffer.from(url).toString('base64url')}`;
 }
 
+/** The cluster has no API server to reach: not yet (CREATING), or no longer (DELETING). */
+export class ClusterWithoutEndpoint extends Error {
+  override name = 'ClusterWithoutEndpoint';
+}
+
 /**
  * A client configuration for the cluster's API server, authenticated with an EKS token that is
  * made again before it expires (15 minutes), since one activity may wait longer than that.
@@ -52,7 +57,7 @@ export async function clusterKubeConfig(target: Target, clusterName: string): Pr
   const { cluster } = await eks.send(new DescribeClusterCommand({ name: clusterName }));
   eks.destroy();
   if (!cluster?.endpoint || !cluster.certificateAuthority?.data) {
-    throw new Error(`cluster ${clusterName} has no endpoint yet (status ${cluster?.status})`);
+    throw new ClusterWithoutEndpoint(`cluster ${clusterName} has no endpoint (status ${cluster?.status})`);
   }
   const kc = new RefreshingKubeConfig(() => eksToken(target, clusterName));
   kc.loadFromOptions({

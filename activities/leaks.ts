@@ -14,21 +14,11 @@ import { describeNetworkStack, labTag } from './cloudformation.js';
 import { labInstances } from './ec2.js';
 import { clusterName } from './eks.js';
 import { labLoadBalancers } from './elbv2.js';
-import { attempt, isNotFound } from './errors.js';
+import { classifying, orMissing } from './errors.js';
 import { labIamResources } from './iam.js';
 import { allPages } from './pages.js';
 import { findZone, ownedRecords, zoneIsLabs } from './route53.js';
 import { awsClientOptions, type Target } from './target.js';
-
-async function exists(call: Promise<unknown>): Promise<boolean> {
-  try {
-    await call;
-    return true;
-  } catch (err) {
-    if (isNotFound(err) || /does not exist/.test((err as Error).message)) return false;
-    throw err;
-  }
-}
 
 export async function findLeftovers(target: Target, labId: string, domain?: string): Promise<LeftoverResource[]> {
   const options = awsClientOptions(target);
@@ -37,11 +27,10 @@ export async function findLeftovers(target: Target, labId: string, domain?: stri
   if (stack && stack.StackStatus !== 'DELETE_COMPLETE')
     out.push({ kind: 'cloudformation-stack', id: stack.StackName! });
   const eks = new EKSClient(options);
-  if (
-    await attempt('describe cluster', () => exists(eks.send(new DescribeClusterCommand({ name: clusterName(labId) }))))
-  ) {
-    out.push({ kind: 'eks-cluster', id: clusterName(labId) });
-  }
+  const cluster = await classifying('describe cluster', () =>
+    orMissing(eks.send(new DescribeClusterCommand({ name: clusterName(labId) }))),
+  );
+  if (cluster) out.push({ kind: 'eks-cluster', id: clusterName(labId) });
   const ec2 = new EC2Client(options);
   const tagged = [{ Name: `tag:${labTag}`, Values: [labId] }];
   const client = { client: ec2 };

@@ -2,7 +2,7 @@
 // CloudFormation and EKS NextToken, Route53 NextMarker); code that reads the first page misses
 // whatever is on the others, which in a leak check or the sweeper is a leak. The SDK's
 // paginators follow the tokens; this gathers their items and classifies a failed page's error.
-import { attempt } from './errors.js';
+import { classifying } from './errors.js';
 import { heartbeat } from './poll.js';
 
 export async function allPages<Page, Item>(
@@ -10,7 +10,7 @@ export async function allPages<Page, Item>(
   pages: AsyncIterable<Page>,
   items: (page: Page) => Item[] | undefined,
 ): Promise<Item[]> {
-  return attempt(doing, async () => {
+  return classifying(doing, async () => {
     const out: Item[] = [];
     for await (const page of pages) {
       out.push(...(items(page) ?? []));

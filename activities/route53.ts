@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { Context } from '@temporalio/activity';
 import { labTag } from './cloudformation.js';
-import { attempt, classify } from './errors.js';
+import { classifying, classify } from './errors.js';
 import { awsClientOptions, type Target } from './target.js';
 
 /**
@@ -62,7 +62,7 @@ export async function findZone(target: Target, domain: string, labId?: string): 
   const matches: HostedZone[] = [];
   let start: { DNSName?: string; HostedZoneId?: string } = { DNSName: domain };
   for (;;) {
-    const page = await attempt('list zones', () => r53.send(new ListHostedZonesByNameCommand(start)));
+    const page = await classifying('list zones', () => r53.send(new ListHostedZonesByNameCommand(start)));
     const zones = page.HostedZones ?? [];
     matches.push(...zones.filter((z) => sameName(z.Name!, domain) && !z.Config?.PrivateZone));
     // Zones come in name order: once a page ends past the domain, no later page holds it.
@@ -76,7 +76,7 @@ export async function findZone(target: Target, domain: string, labId?: string): 
 }
 
 async function tagZone(r53: Route53Client, id: string, labId: string): Promise<void> {
-  await attempt('tag zone', () =>
+  await classifying('tag zone', () =>
     r53.send(
       new ChangeTagsForResourceCommand({
         ResourceType: 'hostedzone',
@@ -116,7 +116,7 @@ async function createOrFindZone(r53: Route53Client, target: Target, domain: stri
 /** Whether the lab made this zone: tagged with its id, or created with its CallerReference (a lost tag call). */
 export async function zoneIsLabs(target: Target, zone: FoundZone, labId: string): Promise<boolean> {
   if (zone.madeByLab) return true;
-  const { ResourceTagSet } = await attempt('zone tags', () =>
+  const { ResourceTagSet } = await classifying('zone tags', () =>
     route53Client(target).send(new ListTagsForResourceCommand({ ResourceType: 'hostedzone', ResourceId: zone.id })),
   );
   return (ResourceTagSet?.Tags ?? []).some((t) => t.Key === labTag && t.Value === labId);
@@ -124,7 +124,7 @@ export async function zoneIsLabs(target: Target, zone: FoundZone, labId: string)
 
 /** Every zone, each page (the SDK's paginator). */
 export async function listZones(target: Target): Promise<HostedZone[]> {
-  return attempt('list zones', async () => {
+  return classifying('list zones', async () => {
     const out: HostedZone[] = [];
     for await (const page of paginateListHostedZones({ client: route53Client(target) }, {}))
       out.push(...(page.HostedZones ?? []));
@@ -142,7 +142,7 @@ export async function records(target: Target, id: string): Promise<ResourceRecor
   const out: ResourceRecordSet[] = [];
   let next: Partial<ListResourceRecordSetsCommandInput> = {};
   for (;;) {
-    const page = await attempt('list records', () =>
+    const page = await classifying('list records', () =>
       r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: id, ...next })),
     );
     out.push(...(page.ResourceRecordSets ?? []));
@@ -211,7 +211,7 @@ export async function ownedRecords(target: Target, id: string, ownerId: string):
 
 export async function deleteRecords(target: Target, id: string, recordSets: ResourceRecordSet[]): Promise<void> {
   if (recordSets.length === 0) return;
-  await attempt('delete records', () =>
+  await classifying('delete records', () =>
     route53Client(target).send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: id,
@@ -230,5 +230,5 @@ export async function deleteZone(target: Target, id: string): Promise<void> {
     id,
     all.filter((r) => !isApexRecord(zoneName, r)),
   );
-  await attempt('delete zone', () => route53Client(target).send(new DeleteHostedZoneCommand({ Id: id })));
+  await classifying('delete zone', () => route53Client(target).send(new DeleteHostedZoneCommand({ Id: id })));
 }

@@ -15,13 +15,13 @@ import {
 } from '@aws-sdk/client-ec2';
 import { labTag } from './cloudformation.js';
 import { controllerClusterTag } from './elbv2.js';
-import { attempt, orMissing } from './errors.js';
+import { classify, classifying, orMissing } from './errors.js';
 import { waitFor } from './poll.js';
 import { awsClientOptions, type Target } from './target.js';
 
 async function securityGroups(ec2: EC2Client, filters: Filter[]): Promise<SecurityGroup[]> {
   const out: SecurityGroup[] = [];
-  await attempt('describe security groups', async () => {
+  await classifying('describe security groups', async () => {
     for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { Filters: filters }))
       out.push(...(page.SecurityGroups ?? []));
   });
@@ -79,11 +79,11 @@ export async function deleteSecurityGroups(target: Target, groups: SecurityGroup
     const ingress = referencing(sg.IpPermissions, ids);
     const egress = referencing(sg.IpPermissionsEgress, ids);
     if (ingress.length)
-      await attempt('revoke ingress', () =>
+      await classifying('revoke ingress', () =>
         orMissing(ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: sg.GroupId, IpPermissions: ingress }))),
       );
     if (egress.length)
-      await attempt('revoke egress', () =>
+      await classifying('revoke egress', () =>
         orMissing(ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: sg.GroupId, IpPermissions: egress }))),
       );
   }
@@ -96,8 +96,7 @@ export async function deleteSecurityGroups(target: Target, groups: SecurityGroup
           await orMissing(ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })));
           return true;
         } catch (err) {
-          if ((err as Error).name !== 'DependencyViolation')
-            return attempt('delete security group', () => Promise.reject(err));
+          if ((err as Error).name !== 'DependencyViolation') classify(err, 'delete security group');
           last = (err as Error).message;
           return undefined;
         }

@@ -31,7 +31,7 @@ import { deleteNetworkStack, labTag } from './cloudformation.js';
 import { labInstances, liveInstances } from './ec2.js';
 import { deleteCluster } from './eks.js';
 import { controllerClusterTag, elbResourcesWithTags } from './elbv2.js';
-import { attempt, orMissing } from './errors.js';
+import { classifying, orMissing } from './errors.js';
 import { deleteIam } from './iam.js';
 import { findLeftovers } from './leaks.js';
 import { allPages } from './pages.js';
@@ -75,7 +75,7 @@ async function taggedZones(target: Target): Promise<Map<string, string>> {
   });
   // ListTagsForResources takes at most 10 zones a call.
   for (let i = 0; i < ids.length; i += 10) {
-    const { ResourceTagSets = [] } = await attempt('zone tags', () =>
+    const { ResourceTagSets = [] } = await classifying('zone tags', () =>
       r53.send(new ListTagsForResourcesCommand({ ResourceType: 'hostedzone', ResourceIds: ids.slice(i, i + 10) })),
     );
     for (const set of ResourceTagSets) {
@@ -103,7 +103,9 @@ export async function findLabIds(target: Target, domain?: string): Promise<strin
 
   const eks = new EKSClient(options);
   for (const name of await allPages('list clusters', paginateListClusters({ client: eks }, {}), (p) => p.clusters)) {
-    const found = await attempt('describe cluster', () => orMissing(eks.send(new DescribeClusterCommand({ name }))));
+    const found = await classifying('describe cluster', () =>
+      orMissing(eks.send(new DescribeClusterCommand({ name }))),
+    );
     add(found?.cluster?.tags?.[labTag]);
   }
 
@@ -145,23 +147,23 @@ export async function findLabIds(target: Target, domain?: string): Promise<strin
   const iam = new IAMClient(options);
   for (const role of await allPages('list roles', paginateListRoles({ client: iam }, {}), (p) => p.Roles)) {
     // ListRoles leaves tags out on AWS.
-    const roleTags = await attempt('list role tags', () =>
+    const roleTags = await classifying('list role tags', () =>
       orMissing(iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))),
     );
     add(labIdOf(roleTags?.Tags));
   }
   const policies = paginateListPolicies({ client: iam }, { Scope: 'Local' });
   for (const policy of await allPages('list policies', policies, (p) => p.Policies)) {
-    const policyTags = await attempt('list policy tags', () =>
+    const policyTags = await classifying('list policy tags', () =>
       orMissing(iam.send(new ListPolicyTagsCommand({ PolicyArn: policy.Arn }))),
     );
     add(labIdOf(policyTags?.Tags));
   }
-  const { OpenIDConnectProviderList = [] } = await attempt('list OIDC providers', () =>
+  const { OpenIDConnectProviderList = [] } = await classifying('list OIDC providers', () =>
     iam.send(new ListOpenIDConnectProvidersCommand({})),
   );
   for (const provider of OpenIDConnectProviderList) {
-    const providerTags = await attempt('list OIDC provider tags', () =>
+    const providerTags = await classifying('list OIDC provider tags', () =>
       orMissing(iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: provider.Arn }))),
     );
     add(labIdOf(providerTags?.Tags));
@@ -199,7 +201,7 @@ async function deleteStragglers(target: Target, labId: string): Promise<void> {
   const client = { client: ec2 };
   const instances = (await labInstances(target, labId)).map((i) => i.InstanceId!);
   if (instances.length > 0)
-    await attempt('terminate instances', () => ec2.send(new TerminateInstancesCommand({ InstanceIds: instances })));
+    await classifying('terminate instances', () => ec2.send(new TerminateInstancesCommand({ InstanceIds: instances })));
 
   const vpcs = await allPages('describe VPCs', paginateDescribeVpcs(client, { Filters: tagged }), (p) => p.Vpcs);
   const eniFilters: Filter[][] = [tagged, [{ Name: `tag:${cniClusterTag}`, Values: [labId] }]];
@@ -212,7 +214,7 @@ async function deleteStragglers(target: Target, labId: string): Promise<void> {
     );
     // Attached ENIs go with their instance.
     for (const eni of enis.filter((n) => n.Status === 'available')) {
-      await attempt('delete ENI', () =>
+      await classifying('delete ENI', () =>
         orMissing(ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }))),
       );
     }
@@ -224,7 +226,7 @@ async function deleteStragglers(target: Target, labId: string): Promise<void> {
     (p) => p.SecurityGroups,
   );
   for (const sg of groups.filter((g) => g.GroupName !== 'default')) {
-    await attempt('delete security group', () =>
+    await classifying('delete security group', () =>
       orMissing(ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg.GroupId }))),
     );
   }

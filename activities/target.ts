@@ -1,14 +1,15 @@
-// Where the lab runs: the worker's configuration of endpoints and credentials. The sandbox and
-// AWS differ only here; every activity builds its clients from this, never from workflow input.
+// Where the lab runs: endpoints, credentials and tools the activities use. The sandbox and AWS
+// differ only here; the worker builds it (worker/config.ts), and every activity builds its
+// clients from it, never from workflow input.
 import type { LabTarget } from '../lab/targets.js';
-import { endpoints, ports, sandboxCredentials, sandboxRegion } from '../sandbox/config.js';
-import { toolPaths } from '../sandbox/tools.js';
 
 export interface Target {
   kind: LabTarget;
   region: string;
   /** One endpoint for every AWS API (the sandbox gateway); AWS's own endpoints when absent. */
   awsEndpoint?: string;
+  /** Fixed credentials (the sandbox's placeholders); the SDK's default credential chain when absent. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   /** A DNS server to ask instead of the system resolver (the sandbox's Route53 emulation). */
   dnsServer?: string;
   /** The base URL a load balancer hostname is reached on from here: the sandbox's front, or the LB itself. */
@@ -17,30 +18,10 @@ export interface Target {
   helmBinary: string;
 }
 
-export function sandboxTarget(region = sandboxRegion): Target {
-  return {
-    kind: 'sandbox',
-    region,
-    awsEndpoint: endpoints.gateway,
-    dnsServer: endpoints.dns,
-    loadBalancerHttp: (hostname) => `http://${hostname}:${ports.lbFront}`,
-    helmBinary: toolPaths.helm,
-  };
-}
-
-export function awsTarget(region: string): Target {
-  return {
-    kind: 'aws',
-    region,
-    loadBalancerHttp: (hostname) => `http://${hostname}`,
-    helmBinary: process.env.NETLAB_HELM ?? 'helm',
-  };
-}
-
 /**
- * Options for any AWS SDK v3 client: region and endpoint; credentials from the default chain on
- * AWS. The SDK retries throttling and server errors itself (adaptive mode also slows the client
- * down when it is throttled), a few times, before the activity's own retries take over.
+ * Options for any AWS SDK v3 client: region, endpoint and credentials of the target. The SDK
+ * retries throttling and server errors itself (adaptive mode also slows the client down when it
+ * is throttled), a few times, before the activity's own retries take over.
  */
 export function awsClientOptions(target: Target): {
   region: string;
@@ -49,8 +30,13 @@ export function awsClientOptions(target: Target): {
   maxAttempts: number;
   retryMode: 'adaptive';
 } {
-  const retries = { maxAttempts: 5, retryMode: 'adaptive' } as const;
-  return target.kind === 'sandbox'
-    ? { region: target.region, endpoint: target.awsEndpoint, credentials: sandboxCredentials, ...retries }
-    : { region: target.region, ...retries };
+  const { region, awsEndpoint, credentials } = target;
+  // Absent, not undefined: the SDK then falls back to AWS_ENDPOINT_URL and the default chain.
+  return {
+    region,
+    ...(awsEndpoint && { endpoint: awsEndpoint }),
+    ...(credentials && { credentials }),
+    maxAttempts: 5,
+    retryMode: 'adaptive',
+  };
 }

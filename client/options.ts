@@ -2,9 +2,9 @@
 // translate words into the fields of a LabSpecInput; validation itself is lab/spec.ts's, and its
 // problems are reported under the flags declared here.
 import { join } from 'node:path';
+import { projectRoot } from '../lab/local.js';
 import { optionalPhases } from '../lab/phases.js';
 import type { LabSpecInput, SpecProblem } from '../lab/spec.js';
-import { projectRoot } from '../sandbox/config.js';
 import type { Flags, FlagValues } from './cli.js';
 
 /** The flags that fill a lab's spec, but its id (a schedule names its labs itself). */

@@ -2,10 +2,10 @@
 // EKS where credentials allow (the sandbox always; AWS when the default credential chain works),
 // otherwise the plan says they are resolved at validation.
 import { resolveKubernetes } from '../activities/eks.js';
-import { awsTarget, sandboxTarget } from '../activities/target.js';
 import type { ResolvedKubernetes } from '../lab/report.js';
 import type { LabSpec, SpecProblem } from '../lab/spec.js';
 import { up, type Profile } from '../sandbox/sandbox.js';
+import { awsTarget, sandboxTarget } from '../worker/config.js';
 
 export async function lookUpKubernetes(
   spec: LabSpec,

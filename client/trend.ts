@@ -3,9 +3,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatSeconds } from '../lab/duration.js';
+import { reportsDir } from '../lab/local.js';
 import type { LabReport } from '../lab/report.js';
 import { compareLabs, type TrendRow } from '../lab/trend.js';
-import { stateDir } from '../sandbox/config.js';
 import { command, UsageError, type Command } from './cli.js';
 
 /** Every <dir>/<lab-id>/report.json; folders without one (a lab still running) are passed over. */
@@ -51,7 +51,7 @@ export const trendCommands: Record<string, Command> = {
     async run({ flags }) {
       const threshold = Number(flags.threshold);
       if (!(threshold >= 0)) throw new UsageError('--threshold needs a percentage such as 25');
-      const dir = flags.dir ?? join(stateDir, 'reports');
+      const dir = flags.dir ?? reportsDir;
       const trend = compareLabs(await loadReports(dir), threshold);
       if (!trend.latest) {
         console.log(`no passed lab in ${dir}`);

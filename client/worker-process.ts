@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { TemporalClient } from '../activities/temporal.js';
 import { taskQueueFor, type LabTarget } from '../lab/targets.js';
-import { projectRoot } from '../sandbox/config.js';
+import { projectRoot } from '../lab/local.js';
 import { startDaemon } from '../sandbox/processes.js';
 import { UsageError } from './cli.js';
 

@@ -12,3 +12,4 @@ export const nonRetryableErrorTypes = [
   'AddonFailed',
   'NodesNotSpread',
 ] as const;
+export type NonRetryableErrorType = (typeof nonRetryableErrorTypes)[number];

@@ -1,14 +1,11 @@
 // Where the sandbox keeps its state and tools, which ports it listens on, and which versions
 // it pins. Everything the sandbox runs is derived from this one module.
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { defaultTemporalPort, localTemporalAddress, localTemporalPort, stateDir } from '../lab/local.js';
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** All state of a running sandbox lives here, so `reset` is one delete. */
-export const stateDir = resolve(process.env.NETLAB_HOME ?? join(projectRoot, '.netlab'));
-export const logDir = join(stateDir, 'logs');
+// The state folder is shared with the product (reports): its home is lab/local.ts.
+export { logDir, projectRoot, stateDir } from '../lab/local.js';
 export const runDir = join(stateDir, 'run');
 export const kwokWorkdir = join(stateDir, 'kwok');
 export const temporalDbFile = join(stateDir, 'temporal.db');
@@ -30,7 +27,7 @@ export const versions = {
 const host = '127.0.0.1';
 /** The ports the sandbox listens on unless NETLAB_*_PORT says otherwise (docker-compose uses these). */
 export const defaultPorts = {
-  temporal: 7233,
+  temporal: defaultTemporalPort,
   temporalUi: 8233,
   moto: 5010,
   gateway: 4566,
@@ -39,7 +36,7 @@ export const defaultPorts = {
 } as const;
 
 export const ports = {
-  temporal: Number(process.env.NETLAB_TEMPORAL_PORT ?? defaultPorts.temporal),
+  temporal: localTemporalPort,
   temporalUi: Number(process.env.NETLAB_TEMPORAL_UI_PORT ?? defaultPorts.temporalUi),
   moto: Number(process.env.NETLAB_MOTO_PORT ?? defaultPorts.moto),
   gateway: Number(process.env.NETLAB_GATEWAY_PORT ?? defaultPorts.gateway),
@@ -50,7 +47,7 @@ export const ports = {
 
 export const endpoints = {
   host,
-  temporal: `${host}:${ports.temporal}`,
+  temporal: localTemporalAddress,
   temporalUi: `http://${host}:${ports.temporalUi}`,
   moto: `http://${host}:${ports.moto}`,
   gateway: `http://${host}:${ports.gateway}`,

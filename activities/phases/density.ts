@@ -7,7 +7,7 @@ import { quantiles } from '../../lab/report.js';
 import type { LabSpec } from '../../lab/spec.js';
 import type { InstanceLimits } from '../ec2.js';
 import { labTag } from '../cloudformation.js';
-import { attempt } from '../errors.js';
+import { classifying } from '../errors.js';
 import { applyObjects, deleteObjects } from '../kube-apply.js';
 import { deploymentObject, isRunningReady, namespaceObject, podsOf } from '../kube.js';
 import { waitFor } from '../poll.js';
@@ -32,7 +32,7 @@ export async function podDensity(kc: KubeConfig, spec: LabSpec, limits: Instance
   const nodes = await labNodes(kc);
   // System pods are every pod on the nodes that is not the lab's own: counted by the lab's label,
   // so a retried attempt does not count the pods its previous attempt left as system pods.
-  const { items: all } = await attempt('list pods', () => core.listPodForAllNamespaces());
+  const { items: all } = await classifying('list pods', () => core.listPodForAllNamespaces());
   const systemPods = all.filter(
     (p) =>
       p.spec?.nodeName &&

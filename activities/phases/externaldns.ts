@@ -2,10 +2,10 @@
 // how long until the record exists in Route53 and until it resolves, and that deleting the
 // Service removes it — the propagation the write-up's A-record query stumbled over.
 import { type KubeConfig } from '@kubernetes/client-node';
-import { ApplicationFailure } from '@temporalio/common';
 import type { DnsResult } from '../../lab/report.js';
 import type { LabSpec, SpecProblem } from '../../lab/spec.js';
 import { resolveA } from '../dns.js';
+import { nonRetryableFailure } from '../errors.js';
 import { applyObjects, deleteObjects } from '../kube-apply.js';
 import { deploymentObject, namespaceObject } from '../kube.js';
 import { externalDnsObjects } from '../manifests/external-dns.js';
@@ -58,7 +58,7 @@ const hasRecord = async (target: Target, zoneId: string, name: string): Promise<
 export async function dnsTest(target: Target, kc: KubeConfig, spec: LabSpec, roleArn?: string): Promise<DnsResult> {
   const found = await findZone(target, spec.domain, spec.labId);
   if (!found && !spec.createZone) {
-    throw ApplicationFailure.nonRetryable(
+    throw nonRetryableFailure(
       `domain: no public Route53 zone ${spec.domain}; give --domain a zone you own, or let the lab create one`,
       'InvalidSpec',
     );

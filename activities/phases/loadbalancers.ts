@@ -12,7 +12,7 @@ import {
 import type { IngressResult, LoadBalancerCheck, NlbResult } from '../../lab/report.js';
 import { resolveA } from '../dns.js';
 import { loadBalancerByHostname, targetIps } from '../elbv2.js';
-import { attempt, classify } from '../errors.js';
+import { classifying, classify } from '../errors.js';
 import { applyObjects, deleteObjects } from '../kube-apply.js';
 import {
   deploymentObject,
@@ -170,7 +170,7 @@ export async function nlbTest(target: Target, kc: KubeConfig, labId: string, req
   const core = kc.makeApiClient(CoreV1Api);
   await applyObjects(kc, nlbObjects(labId, 2));
   const hostname = await waitForHostname(async () => {
-    const svc = await attempt('read service', () =>
+    const svc = await classifying('read service', () =>
       core.readNamespacedService({ name: echo.service, namespace: labNamespace }),
     );
     return svc.status?.loadBalancer?.ingress?.[0]?.hostname;
@@ -192,7 +192,7 @@ export async function ingressTest(target: Target, kc: KubeConfig, labId: string)
   const net = kc.makeApiClient(NetworkingV1Api);
   await applyObjects(kc, ingressObjects(labId, 3));
   const address = await waitForHostname(async () => {
-    const ing = await attempt('read ingress', () =>
+    const ing = await classifying('read ingress', () =>
       net.readNamespacedIngress({ name: game.ingress, namespace: labNamespace }),
     );
     return ing.status?.loadBalancer?.ingress?.[0]?.hostname;

@@ -5,7 +5,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { NetworkingResult, NetworkOutputs, PodPlacement } from '../../lab/report.js';
 import { cidrContains } from '../../lab/spec.js';
 import { nodeEnis } from '../ec2.js';
-import { attempt } from '../errors.js';
+import { classifying } from '../errors.js';
 import type { Target } from '../target.js';
 import { labNodes } from './nodes.js';
 
@@ -16,13 +16,13 @@ export async function verifyNetworking(
   addons: NetworkingResult['addons'],
 ): Promise<NetworkingResult> {
   const core = kc.makeApiClient(CoreV1Api);
-  const config = await attempt('read kube-proxy config', () =>
+  const config = await classifying('read kube-proxy config', () =>
     core.readNamespacedConfigMap({ name: 'kube-proxy-config', namespace: 'kube-system' }),
   );
   const kubeProxyMode = /^mode:\s*"?([a-z]*)"?/m.exec(config.data?.config ?? '')?.[1] || 'iptables';
   const nodes = await labNodes(kc);
   const enis = await nodeEnis(target, Object.fromEntries(nodes.map((n) => [n.instanceId, n.name])));
-  const { items } = await attempt('list pods', () => core.listPodForAllNamespaces());
+  const { items } = await classifying('list pods', () => core.listPodForAllNamespaces());
   const pods: PodPlacement[] = items
     .filter((p) => p.status?.podIP && p.spec?.nodeName)
     .map((p) => {

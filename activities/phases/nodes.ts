@@ -1,9 +1,8 @@
 // LAB.md phase 2: the node group's nodes registered and Ready, one per zone.
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { ApplicationFailure } from '@temporalio/common';
 import type { NodeRecord } from '../../lab/report.js';
 import type { LabSpec } from '../../lab/spec.js';
-import { attempt } from '../errors.js';
+import { classifying, nonRetryableFailure } from '../errors.js';
 import { waitFor } from '../poll.js';
 
 const isReady = (n: V1Node): boolean =>
@@ -24,7 +23,7 @@ export function nodeRecord(n: V1Node): NodeRecord {
 }
 
 export async function labNodes(kc: KubeConfig): Promise<NodeRecord[]> {
-  const { items } = await attempt('list nodes', () => kc.makeApiClient(CoreV1Api).listNode());
+  const { items } = await classifying('list nodes', () => kc.makeApiClient(CoreV1Api).listNode());
   return items.map(nodeRecord).sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
 }
 
@@ -61,10 +60,7 @@ export async function waitForNodes(kc: KubeConfig, spec: LabSpec): Promise<NodeR
   );
   const zones = new Set(nodes.map((n) => n.zone));
   if (zones.size < Math.min(spec.nodes, 3)) {
-    throw ApplicationFailure.nonRetryable(
-      `nodes are not spread over the zones: ${[...zones].join(', ')}`,
-      'NodesNotSpread',
-    );
+    throw nonRetryableFailure(`nodes are not spread over the zones: ${[...zones].join(', ')}`, 'NodesNotSpread');
   }
   return nodes;
 }

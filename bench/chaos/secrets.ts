@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { logDir, stateDir } from '../../sandbox/config.js';
+import { logDir, reportsDir } from '../../lab/local.js';
 
 const patterns: [name: string, re: RegExp][] = [
   ['AWS access key id', /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g],
@@ -68,7 +68,7 @@ export async function scanSecrets(
     sources.push(`history ${id}`);
     findings.push(...scanText(`history ${id}`, historyText(history)));
   }
-  for (const file of [...files(logDir), ...files(join(stateDir, 'reports')), ...extraFiles]) {
+  for (const file of [...files(logDir), ...files(reportsDir), ...extraFiles]) {
     if (!existsSync(file) || statSync(file).size > 200 * 2 ** 20) continue;
     sources.push(file);
     findings.push(...scanText(file, readFileSync(file, 'utf8')));

@@ -13,7 +13,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type LabActivities } from '../../activities/index.js';
 import { labOutcome } from '../../client/follow.js';
-import { sandboxTarget } from '../../activities/target.js';
+import { sandboxTarget } from '../../worker/config.js';
 import type { LabOutcome } from '../../lab/signals.js';
 import type { LabSpecInput } from '../../lab/spec.js';
 import { endpoints, projectRoot } from '../../sandbox/config.js';

@@ -21,7 +21,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { clusterKubeConfig } from '../../activities/kube.js';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { awsClientOptions, sandboxTarget } from '../../activities/target.js';
+import { awsClientOptions } from '../../activities/target.js';
+import { sandboxTarget } from '../../worker/config.js';
 import { endpoints } from '../../sandbox/config.js';
 
 export const target = sandboxTarget();

@@ -10,10 +10,14 @@ import { aws, unique } from '../helpers/sandbox.js';
 
 function startLab(region: string): { status: number | null; output: string; labId: string } {
   const labId = unique('region');
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'client/start-lab.ts', '--region', region, '--lab-id', labId], {
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'client/start-lab.ts', '--region', region, '--lab-id', labId],
+    {
+      encoding: 'utf8',
+      timeout: 180_000,
+    },
+  );
   return { status: run.status, output: run.stdout + run.stderr, labId };
 }
 

@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { firstSuccess, spreadOverPods } from '../../activities/probes.js';
-import { sandboxTarget, type Target } from '../../activities/target.js';
+import type { Target } from '../../activities/target.js';
+import { sandboxTarget } from '../../worker/config.js';
 
 /** An HTTP server that names the connection a request came on, as the echo server names its pod. */
 async function server(status: () => number): Promise<{ target: Target; server: Server }> {

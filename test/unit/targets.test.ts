@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities/index.js';
-import { awsTarget } from '../../activities/target.js';
+import { awsTarget } from '../../worker/config.js';
 import { labTargets, taskQueueFor } from '../../lab/targets.js';
 
 test('each target has its own task queue', () => {

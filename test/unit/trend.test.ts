@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { writeReport } from '../../activities/report.js';
 import { runCli } from '../../client/cli.js';
 import { trendCommands } from '../../client/trend.js';
 import type { LabReport } from '../../lab/report.js';
@@ -85,4 +86,22 @@ test('trend reads the report folders and exits 1 on a regression', async (t) => 
   assert.equal(await run(), 0);
   await write(lab(25, { ready: 2 }));
   assert.equal(await run(), 1);
+});
+
+test('trend finds by default the report a worker wrote, whatever folder the worker was started in', async (t) => {
+  const elsewhere = await mkdtemp(join(tmpdir(), 'netlab-worker-cwd-'));
+  const started = process.cwd();
+  process.chdir(elsewhere);
+  t.after(async () => {
+    process.chdir(started);
+    await rm(elsewhere, { recursive: true, force: true });
+  });
+  const report = { ...lab(29), labId: `lab-cwd-${process.pid}`, startedAt: new Date().toISOString() };
+  const { dir } = await writeReport(report);
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const printed: string[] = [];
+  t.mock.method(console, 'log', (line: string) => void printed.push(line));
+  const noTemporal = () => assert.fail('trend connected to Temporal');
+  assert.equal(await runCli('lab trend', trendCommands.trend!, [], noTemporal), 0);
+  assert.match(printed[0] ?? '', new RegExp(`^${report.labId} `), printed.join('\n'));
 });
