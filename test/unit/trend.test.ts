@@ -102,6 +102,7 @@ test('trend finds by default the report a worker wrote, whatever folder the work
   const printed: string[] = [];
   t.mock.method(console, 'log', (line: string) => void printed.push(line));
   const noTemporal = () => assert.fail('trend connected to Temporal');
-  assert.equal(await runCli('lab trend', trendCommands.trend!, [], noTemporal), 0);
+  // 0 or 1 (a regression against whatever else is in the folder): either way it read the report.
+  assert.notEqual(await runCli('lab trend', trendCommands.trend!, [], noTemporal), 2);
   assert.match(printed[0] ?? '', new RegExp(`^${report.labId} `), printed.join('\n'));
 });
