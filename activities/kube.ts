@@ -15,6 +15,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { STSClient } from '@aws-sdk/client-sts';
+import { KeepAliveKubeConfig } from './kube-agent.js';
 import { awsClientOptions, type Target } from './target.js';
 
 /** An EKS bearer token for the cluster, valid for 15 minutes (aws-iam-authenticator's window). */
@@ -73,7 +74,7 @@ export async function clusterKubeConfig(target: Target, clusterName: string): Pr
 
 const tokenLifetimeMs = 10 * 60_000; // EKS accepts a token for 15 minutes
 
-class RefreshingKubeConfig extends KubeConfig {
+class RefreshingKubeConfig extends KeepAliveKubeConfig {
   private madeAt = Date.now();
 
   constructor(private readonly newToken: () => Promise<string>) {

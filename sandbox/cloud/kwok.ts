@@ -5,6 +5,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { KeepAliveKubeConfig } from '../../activities/kube-agent.js';
 import { kwokWorkdir, projectRoot, stateDir, versions } from '../config.js';
 import { run, toolPaths } from '../tools.js';
 import { closeKubelets, egressSelectorConfig, serveKubelets } from './kubelets.js';
@@ -240,7 +241,7 @@ export async function deleteKwokCluster(name: string, log: (line: string) => voi
 
 /** The admin kubeconfig kwokctl wrote for the cluster. */
 export function kwokKubeConfig(name: string): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new KeepAliveKubeConfig();
   kc.loadFromFile(join(clusterDir(name), 'kubeconfig.yaml'));
   return kc;
 }
