@@ -214,7 +214,10 @@ function superviseControlPlane(name: string, log: (line: string) => void): void 
       // An exited component stays a zombie until PID 1 reaps it, and kwokctl, seeing its pid
       // answer signal 0, would take it for running: its stale pid file goes first.
       for (const component of exited) rmSync(join(clusterDir(name), 'pids', `${component}.pid`), { force: true });
-      supervisor.restarting = run(toolPaths.kwokctl, ['start', 'cluster', '--name', name], log, { env: kwokEnv })
+      // kwokctl then waits up to 2 minutes for the API server to answer; a component that exits
+      // meanwhile (the API server itself, shutting down) must not wait that long to be noticed.
+      const start = ['start', 'cluster', '--name', name, '--timeout', '10s'];
+      supervisor.restarting = run(toolPaths.kwokctl, start, log, { env: kwokEnv })
         .catch((err: Error) => log(`control plane ${name}: restart failed: ${err.message}`))
         .finally(() => (supervisor.restarting = undefined));
     }, 2000),

@@ -20,11 +20,12 @@ after(() => deleteTestCluster(labId));
 const pidOf = (component: string): number =>
   Number(readFileSync(join(clusterDir(kwokName(labId)), 'pids', `${component}.pid`), 'utf8'));
 
-/** Kills the components and waits until each runs again under a new pid. */
-async function killAndAwaitRestart(components: string[]): Promise<void> {
-  const killed = components.map((component) => {
+/** Signals the components, in order, and waits until each runs again under a new pid. */
+async function killAndAwaitRestart(signals: [component: string, signal: NodeJS.Signals][]): Promise<void> {
+  const components = signals.map(([component]) => component);
+  const killed = signals.map(([component, signal]) => {
     const pid = pidOf(component);
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
     return { component, pid };
   });
   await eventually(
@@ -66,13 +67,22 @@ async function deploy(name: string, replicas: number): Promise<void> {
 }
 
 test('a killed kube-scheduler and kube-controller-manager are started again, and pods get scheduled', async () => {
-  await killAndAwaitRestart(['kube-scheduler', 'kube-controller-manager']);
+  await killAndAwaitRestart([
+    ['kube-scheduler', 'SIGKILL'],
+    ['kube-controller-manager', 'SIGKILL'],
+  ]);
   await deploy('after-scheduler-kill', 2);
   await awaitRunningPods('after-scheduler-kill', 2);
 });
 
-test('a killed kube-apiserver is started again, and the cluster goes on scheduling pods', async () => {
-  await killAndAwaitRestart(['kube-apiserver']);
+// The order of a real restart: the API server shuts down (SIGTERM) and the components that lose it
+// exit before it has, so they are started again while it is still going.
+test('a stopped kube-apiserver is started again, and the cluster goes on scheduling pods', async () => {
+  await killAndAwaitRestart([
+    ['kube-apiserver', 'SIGTERM'],
+    ['kube-scheduler', 'SIGKILL'],
+    ['kube-controller-manager', 'SIGKILL'],
+  ]);
   await eventually('API server answers', () =>
     kc
       .makeApiClient(CoreV1Api)
