@@ -29,7 +29,7 @@ import { deleteIngressTest, deleteNlbTest, ingressTest, nlbTest } from './phases
 import { verifyNetworking } from './phases/networking.js';
 import { waitForNodes } from './phases/nodes.js';
 import { heartbeat, heartbeating } from './poll.js';
-import { writeReport } from './report.js';
+import { reportDirProblem, writeReport } from './report.js';
 import { createSweepActivities } from './sweep.js';
 import type { Target } from './target.js';
 
@@ -98,6 +98,8 @@ export function createActivities(baseTarget: Target) {
       if ('problem' in kubernetes) found.push(kubernetes.problem);
       const domainProblem = await zoneProblem(target, spec);
       if (domainProblem) found.push(domainProblem);
+      const reportProblem = spec.reportDir && (await reportDirProblem(spec.reportDir));
+      if (reportProblem) found.push({ field: 'reportDir', message: reportProblem });
       if (found.length > 0 || !limits || 'problem' in kubernetes) throw invalid(found);
       return {
         spec: { ...spec, kubernetesVersion: kubernetes.resolved.version },

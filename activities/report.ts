@@ -1,6 +1,7 @@
 // Writes the lab's report where the worker runs: report.json (everything), report.md and report.html.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { reportDirOf } from '../lab/local.js';
 import { renderHtml } from '../lab/report/html.js';
 import { renderMarkdown } from '../lab/report/markdown.js';
@@ -14,4 +15,19 @@ export async function writeReport(report: LabReport, dir?: string): Promise<{ di
   await writeFile(files[1]!, renderMarkdown(report));
   await writeFile(files[2]!, renderHtml(report));
   return { dir: out, files };
+}
+
+/**
+ * Why the report could not be written to `dir` on this worker, or undefined when it can: checked
+ * at validation, so a lab does not spend an hour to lose its report at the end.
+ */
+export async function reportDirProblem(dir: string): Promise<string | undefined> {
+  let existing = resolve(dir);
+  while (!(await stat(existing).catch(() => undefined))) existing = dirname(existing);
+  if (!(await stat(existing)).isDirectory()) return `${existing} is a file, not a folder: give a folder for the report`;
+  const writable = await access(existing, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  return writable ? undefined : `${existing} is not writable by the worker: give a folder it may write`;
 }

@@ -72,7 +72,13 @@ export const labSpecSchema = z
     /** The Route53 public zone ExternalDNS writes to (`tetris.<domain>`). */
     domain: z
       .string()
-      .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS domain such as lab.example.com')
+      // Route53: labels of 1-63 letters, digits and hyphens, not starting or ending with one;
+      // room left under the 255-character name for `tetris.` and ExternalDNS's TXT prefix.
+      .max(200, 'must be at most 200 characters')
+      .regex(
+        /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        'must be a DNS domain such as lab.example.com: labels of 1-63 letters, digits and hyphens, none starting or ending with a hyphen',
+      )
       .default('netlab.example.com'),
     /** Create the hosted zone when it does not exist (the sandbox); on AWS the zone is the user's. */
     createZone: z.boolean().default(false),
@@ -93,7 +99,7 @@ export const labSpecSchema = z
     /** Where the AWS Load Balancer Controller chart comes from: the eks-charts repository, or a local chart folder. */
     lbControllerChart: z.string().default('eks/aws-load-balancer-controller'),
     /** Where the worker writes report.json and report.md. */
-    reportDir: z.string().optional(),
+    reportDir: z.string().min(1, 'must be a folder path').optional(),
   })
   .superRefine((spec, ctx) => {
     // Zod runs refinements on a partly invalid object too: check derived names only for a well-formed id.

@@ -1,7 +1,7 @@
 // Driving labs for the chaos suite: start one on the worker processes the suite owns, watch its
 // phase from the server (no worker needed to answer), end it, and measure what it left.
 import { taskQueueFor } from '../../lab/targets.js';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, type Client, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { LabReport } from '../../lab/report.js';
 import { labPhaseKey } from '../../lab/search-attributes.js';
@@ -112,8 +112,13 @@ async function labResult(
       return { report: outcome.report, status: 'completed', timedOut: false };
     } catch (err) {
       const e = err as Error;
-      if (e.name === 'WorkflowFailedError')
-        return { status: `failed: ${(e.cause as Error | undefined)?.message ?? e.message}`, timedOut: false };
+      if (e.name === 'WorkflowFailedError') {
+        // A lab that did not pass fails its workflow with its outcome in the failure's details.
+        const cause = e.cause as Error | undefined;
+        const outcome =
+          cause instanceof ApplicationFailure ? (cause.details?.[0] as LabOutcome | undefined) : undefined;
+        return { report: outcome?.report, status: `failed: ${cause?.message ?? e.message}`, timedOut: false };
+      }
       await sleep(2000);
     } finally {
       clearTimeout(timer);

@@ -85,3 +85,21 @@ test('every derived name is checked against its AWS or Kubernetes rule', () => {
   assert.ok(problems.some((p) => /Kubernetes label value/.test(p)));
   assert.ok(!problems.some((p) => /CloudFormation stack/.test(p)));
 });
+
+test('a domain is refused unless Route53 takes it: no label starting or ending with a hyphen, none over 63', () => {
+  for (const domain of ['-bad.example.com', 'bad-.example.com', `${'x'.repeat(64)}.example.com`, 'a..example.com'])
+    assert.deepEqual(
+      validateSpec({ labId: 'lab-a-1', domain }).problems.map((p) => p.field),
+      ['domain'],
+      domain,
+    );
+  for (const domain of ['lab.example.com', 'a-b.example.com', `${'x'.repeat(63)}.example.com`])
+    assert.deepEqual(validateSpec({ labId: 'lab-a-1', domain }).problems, [], domain);
+});
+
+test('an empty report folder is refused', () => {
+  assert.deepEqual(
+    validateSpec({ labId: 'lab-a-1', reportDir: '' }).problems.map((p) => p.field),
+    ['reportDir'],
+  );
+});

@@ -1,6 +1,7 @@
-// A region the account cannot use stops the lab at validation with exit 2 naming --region, before
-// any other look-up is asked of it and before anything is made: one that does not exist, and an
-// opt-in region the account has not enabled (moto, like a new account, enables none).
+// What only the worker's side can judge stops the lab at validation with exit 2 naming the flag,
+// before anything is made: a region the account cannot use (one that does not exist, an opt-in
+// region not enabled: moto, like a new account, enables none), and a report folder the worker
+// cannot write.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
@@ -8,16 +9,12 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ListClustersCommand } from '@aws-sdk/client-eks';
 import { aws, unique } from '../helpers/sandbox.js';
 
-function startLab(region: string): { status: number | null; output: string; labId: string } {
-  const labId = unique('region');
-  const run = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'client/start-lab.ts', '--region', region, '--lab-id', labId],
-    {
-      encoding: 'utf8',
-      timeout: 180_000,
-    },
-  );
+function startLab(...args: string[]): { status: number | null; output: string; labId: string } {
+  const labId = unique('refused');
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'client/start-lab.ts', ...args, '--lab-id', labId], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   return { status: run.status, output: run.stdout + run.stderr, labId };
 }
 
@@ -29,15 +26,22 @@ async function assertNothingMade(labId: string): Promise<void> {
 }
 
 test('a region that does not exist: exit 2 naming --region and the regions the account can use', async () => {
-  const run = startLab('xx-fake-9');
+  const run = startLab('--region', 'xx-fake-9');
   assert.equal(run.status, 2, run.output);
   assert.match(run.output, /--region: xx-fake-9 is not an AWS region; this account can use .*ap-northeast-2/);
   await assertNothingMade(run.labId);
 });
 
 test('an opt-in region the account has not enabled: exit 2 naming --region and how to enable it', async () => {
-  const run = startLab('ap-east-1');
+  const run = startLab('--region', 'ap-east-1');
   assert.equal(run.status, 2, run.output);
   assert.match(run.output, /--region: ap-east-1 is an opt-in region this account has not enabled/);
+  await assertNothingMade(run.labId);
+});
+
+test('a report folder inside a file: exit 2 naming --report-dir', async () => {
+  const run = startLab('--report-dir', '/proc/version/reports');
+  assert.equal(run.status, 2, run.output);
+  assert.match(run.output, /--report-dir: \/proc\/version is a file, not a folder/);
   await assertNothingMade(run.labId);
 });
