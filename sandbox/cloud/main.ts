@@ -31,8 +31,10 @@ for (const name of kwokClusters()) {
   await deleteKwokCluster(name, log).catch((err: Error) => log(err.message));
 }
 
-const loadBalancers = new LoadBalancerEmulator(() => profile.current, log);
-const pods = new PodRunner(log);
+const iam = new IamEnforcement((issuer) => eks.kubeConfigByIssuer(issuer), log);
+const instanceRoleCredentials = iam.instanceRoleCredentials.bind(iam);
+const loadBalancers = new LoadBalancerEmulator(() => profile.current, instanceRoleCredentials, log);
+const pods = new PodRunner(instanceRoleCredentials, log);
 const iperf3 = new Iperf3Emulator(log);
 const ipam = new VpcCniIpam(log);
 const eks = new EksEmulator(
@@ -67,7 +69,7 @@ const cloud: Cloud = {
   route53: new Route53Emulator(undefined, log),
   validator,
   faults: new FaultInjector(),
-  iam: new IamEnforcement((issuer) => eks.kubeConfigByIssuer(issuer), log),
+  iam,
   paging: new Pager(),
   throttling: new Throttler(),
   profile,

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { resolveA } from '../../activities/dns.js';
+import { deleteIam } from '../../activities/iam.js';
 import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
 import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
 import { moto } from '../../sandbox/cloud/aws.js';
@@ -26,6 +27,8 @@ import {
   deleteTestCluster,
   eventually,
   gatewayAdmin,
+  labIrsaRole,
+  startLbController,
   target,
   unique,
 } from '../helpers/sandbox.js';
@@ -33,21 +36,22 @@ import {
 const labId = unique('xdns');
 const domain = `${labId}.example.com`;
 const name = `tetris.${domain}`;
-const objects = externalDnsObjects({ labId, domain, region: target.region });
+/** The lab's ExternalDNS objects, its service account annotated with the lab's IRSA role for it. */
+let objects: ReturnType<typeof externalDnsObjects>;
 let zoneId: string;
 let kc: KubeConfig;
 let core: CoreV1Api;
 let apps: AppsV1Api;
 
-function deployment(app: string, namespace: string, labels: Record<string, string> = {}, args: string[] = []) {
+function deployment(app: string) {
   return {
-    metadata: { name: app, namespace, labels: { app, ...labels } },
+    metadata: { name: app, namespace: 'default', labels: { app } },
     spec: {
       replicas: 1,
       selector: { matchLabels: { app } },
       template: {
         metadata: { labels: { app } },
-        spec: { containers: [{ name: app, image: `${app}:latest`, args }] },
+        spec: { containers: [{ name: app, image: `${app}:latest` }] },
       },
     },
   };
@@ -79,17 +83,11 @@ before(async () => {
   zoneId = HostedZone!.Id!;
   core = kc.makeApiClient(CoreV1Api);
   apps = kc.makeApiClient(AppsV1Api);
-  // The load balancer emulation acts once the controller's Deployment, labelled as its chart does, is available.
-  await apps.createNamespacedDeployment({
-    namespace: 'kube-system',
-    // Its chart passes the cluster's name and VPC as flags; the emulation reads its settings from there.
-    body: deployment(
-      'aws-load-balancer-controller',
-      'kube-system',
-      { 'app.kubernetes.io/name': 'aws-load-balancer-controller' },
-      [`--cluster-name=${labId}`, `--aws-vpc-id=${cluster.network.vpcId}`],
-    ),
-  });
+  // The load balancer emulation acts once the controller's Deployment is available; both programs
+  // call AWS with the lab's IRSA roles for them, as on EKS.
+  await startLbController(kc, labId, cluster.network.vpcId, await labIrsaRole(labId, 'lbController'));
+  const roleArn = await labIrsaRole(labId, 'externalDns');
+  objects = externalDnsObjects({ labId, domain, region: target.region, roleArn });
 });
 
 after(async () => {
@@ -101,7 +99,7 @@ after(async () => {
       () => true,
     ),
   ).catch(() => undefined);
-  if (kc) await deleteObjects(kc, objects).catch(() => undefined);
+  if (kc && objects) await deleteObjects(kc, objects).catch(() => undefined);
   if (zoneId) {
     const left = (await records()).filter((r) => r.Type !== 'SOA' && r.Type !== 'NS');
     if (left.length)
@@ -113,6 +111,7 @@ after(async () => {
       );
     await aws.route53.send(new DeleteHostedZoneCommand({ Id: zoneId }));
   }
+  await deleteIam(target, labId);
   await deleteTestCluster(labId);
 });
 
@@ -124,7 +123,7 @@ test('the lab manifest runs ExternalDNS, which writes the alias and TXT records;
     (await externalDnsPids()).length === 1 ? true : undefined,
   );
 
-  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('tetris', 'default') });
+  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('tetris') });
   await core.createNamespacedService({
     namespace: 'default',
     body: {

@@ -1,0 +1,156 @@
+// Pods without IRSA call AWS with their node's instance role, as on EKS (EKS User Guide, "Amazon
+// EKS node IAM role"): the lab's node role has no load balancer or Route53 permission, so the load
+// balancer controller and ExternalDNS, their service accounts without a role annotation, are
+// refused, and nothing is made. Never the sandbox's own credentials.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  CreateHostedZoneCommand,
+  DeleteHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+} from '@aws-sdk/client-route-53';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
+import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
+import { moto } from '../../sandbox/cloud/aws.js';
+import { kwokKubeconfigPath, kwokName } from '../../sandbox/cloud/kwok.js';
+import { logDir } from '../../sandbox/config.js';
+import {
+  aws,
+  createTestCluster,
+  deleteTestCluster,
+  eventually,
+  startLbController,
+  target,
+  unique,
+} from '../helpers/sandbox.js';
+
+const labId = unique('noirsa');
+const domain = `${labId}.example.com`;
+const objects = externalDnsObjects({ labId, domain, region: target.region });
+/** The principal AWS names in a denial to the node's role: `assumed-role/<lab>-node/<instance id>`. */
+const nodeRolePrincipal = new RegExp(`assumed-role/${labId}-node/i-[0-9a-f]+`);
+let kc: KubeConfig;
+let core: CoreV1Api;
+let vpcId: string;
+let zoneId: string;
+
+const externalDnsLog = (): string => {
+  const file = join(logDir, `external-dns-${labId}.log`);
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+};
+
+/** The environment of the ExternalDNS process the sandbox runs for this cluster, once there is one. */
+async function externalDnsEnv(): Promise<Record<string, string> | undefined> {
+  const pattern = `external-dns.*--kubeconfig=${kwokKubeconfigPath(kwokName(labId))}`;
+  const { stdout } = await promisify(execFile)('pgrep', ['-f', pattern]).catch(() => ({ stdout: '' }));
+  const [pid] = stdout.split('\n').filter(Boolean);
+  if (!pid) return undefined;
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return Object.fromEntries(environ.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
+
+before(async () => {
+  const cluster = await createTestCluster(labId, 1);
+  kc = cluster.kc;
+  vpcId = cluster.network.vpcId;
+  core = kc.makeApiClient(CoreV1Api);
+  const { HostedZone } = await aws.route53.send(new CreateHostedZoneCommand({ Name: domain, CallerReference: labId }));
+  zoneId = HostedZone!.Id!;
+});
+
+after(async () => {
+  for (const name of ['svc-nlb', 'tetris'])
+    await core?.deleteNamespacedService({ name, namespace: 'default' }).catch(() => undefined);
+  if (kc) await deleteObjects(kc, objects).catch(() => undefined);
+  if (zoneId) await aws.route53.send(new DeleteHostedZoneCommand({ Id: zoneId }));
+  await deleteTestCluster(labId);
+});
+
+test("a controller without an IRSA role is refused with its node's role: no load balancer, nothing made", async () => {
+  await startLbController(kc, labId, vpcId);
+  await core.createNamespacedService({
+    namespace: 'default',
+    body: {
+      metadata: { name: 'svc-nlb', annotations: { 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal' } },
+      spec: {
+        type: 'LoadBalancer',
+        loadBalancerClass: 'service.k8s.aws/nlb',
+        selector: { app: 'echo' },
+        ports: [{ port: 80, targetPort: 8080 }],
+      },
+    },
+  });
+  // The controller's Warning event on the Service, as it records a failed deploy.
+  const event = await eventually(
+    'a FailedDeployModel event on the Service',
+    async () =>
+      (
+        await core.listNamespacedEvent({
+          namespace: 'default',
+          fieldSelector: 'involvedObject.kind=Service,involvedObject.name=svc-nlb',
+        })
+      ).items.find((e) => e.reason === 'FailedDeployModel'),
+    180_000,
+  );
+  assert.equal(event.type, 'Warning');
+  // EC2 names its AccessDenied UnauthorizedOperation; the message is IAM's denial either way.
+  assert.match(event.message ?? '', /(UnauthorizedOperation|AccessDenied): .*is not authorized to perform: /);
+  assert.match(event.message ?? '', nodeRolePrincipal);
+  const svc = await core.readNamespacedService({ name: 'svc-nlb', namespace: 'default' });
+  assert.equal(svc.status?.loadBalancer?.ingress, undefined, 'no load balancer hostname');
+  // Nothing in moto: no load balancer in the VPC, no security group the controller tags.
+  const { LoadBalancers = [] } = await moto.elbv2.send(new DescribeLoadBalancersCommand({}));
+  assert.deepEqual(
+    LoadBalancers.filter((l) => l.VpcId === vpcId).map((l) => l.LoadBalancerName),
+    [],
+  );
+  const { SecurityGroups = [] } = await moto.ec2.send(
+    new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+  );
+  assert.deepEqual(
+    SecurityGroups.filter((g) => g.GroupName?.startsWith('k8s-')).map((g) => g.GroupName),
+    [],
+  );
+});
+
+test("ExternalDNS without an IRSA role gets its node's role from the metadata service, is refused, writes no record", async () => {
+  await applyObjects(kc, objects);
+  const env = await eventually('the sandbox runs external-dns for the cluster', externalDnsEnv, 180_000);
+  assert.equal(env.AWS_ACCESS_KEY_ID, undefined, 'no static credentials');
+  assert.equal(env.AWS_ROLE_ARN, undefined, 'no web identity');
+  assert.match(env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+  const created = await core.createNamespacedService({
+    namespace: 'default',
+    body: {
+      metadata: { name: 'tetris', annotations: { 'external-dns.alpha.kubernetes.io/hostname': `tetris.${domain}` } },
+      spec: { type: 'LoadBalancer', selector: { app: 'tetris' }, ports: [{ port: 80, targetPort: 80 }] },
+    },
+  });
+  // No controller acts on this Service (no NLB class): the address is what one would write.
+  created.status = { loadBalancer: { ingress: [{ hostname: `lb-${labId}.example.net` }] } };
+  await core.replaceNamespacedServiceStatus({ name: 'tetris', namespace: 'default', body: created });
+  const refusal = await eventually(
+    'the refusal in the ExternalDNS log',
+    async () =>
+      externalDnsLog()
+        .split('\n')
+        .find((l) => l.includes('AccessDenied') && nodeRolePrincipal.test(l)),
+    90_000,
+  );
+  assert.match(refusal, /route53:/);
+  const { ResourceRecordSets = [] } = await moto.route53.send(
+    new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }),
+  );
+  assert.deepEqual(
+    ResourceRecordSets.filter((r) => r.Type !== 'SOA' && r.Type !== 'NS').map((r) => r.Name),
+    [],
+    'no record was written',
+  );
+});
