@@ -3,10 +3,8 @@
 // TXT ownership record into moto's Route53 zone, removes them with the Service, restarts when its
 // arguments change and stops with its Deployment.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
@@ -20,7 +18,7 @@ import { deleteIam } from '../../activities/iam.js';
 import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
 import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
 import { moto } from '../../sandbox/cloud/aws.js';
-import { kwokKubeconfigPath, kwokName } from '../../sandbox/cloud/kwok.js';
+import { externalDnsPids } from '../helpers/external-dns.js';
 import {
   aws,
   createTestCluster,
@@ -63,18 +61,6 @@ const records = async (): Promise<ResourceRecordSet[]> =>
   (await moto.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
 const tetrisRecords = async (): Promise<ResourceRecordSet[]> =>
   (await records()).filter((r) => r.Name?.replace(/\.$/, '').endsWith(`tetris.${domain}`));
-
-/** The pids of ExternalDNS processes the sandbox runs against this cluster. */
-async function externalDnsPids(): Promise<string[]> {
-  const pattern = `external-dns.*--kubeconfig=${kwokKubeconfigPath(kwokName(labId))}`;
-  try {
-    const { stdout } = await promisify(execFile)('pgrep', ['-f', pattern]);
-    return stdout.split('\n').filter(Boolean);
-  } catch (err) {
-    if ((err as { code?: number }).code === 1) return []; // pgrep: nothing matched
-    throw err;
-  }
-}
 
 before(async () => {
   const cluster = await createTestCluster(labId, 2);
@@ -120,7 +106,7 @@ test('the lab manifest runs ExternalDNS, which writes the alias and TXT records;
   await applyObjects(kc, objects);
   await applyObjects(kc, objects); // applying again changes nothing
   await eventually('the sandbox runs external-dns for the cluster', async () =>
-    (await externalDnsPids()).length === 1 ? true : undefined,
+    (await externalDnsPids(labId)).length === 1 ? true : undefined,
   );
 
   await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('tetris') });
@@ -187,7 +173,7 @@ test('deleting the Service makes ExternalDNS remove its records, and the name st
 });
 
 test('changing the Deployment args restarts the program with them', async () => {
-  const [first] = await externalDnsPids();
+  const [first] = await externalDnsPids(labId);
   await apps.patchNamespacedDeployment({
     name: 'external-dns',
     namespace: 'kube-system',
@@ -202,17 +188,19 @@ test('changing the Deployment args restarts the program with them', async () => 
       : undefined;
   });
   const [second] = await eventually('a new external-dns process', async () => {
-    const pids = await externalDnsPids();
+    const pids = await externalDnsPids(labId);
     return pids.length === 1 && pids[0] !== first ? pids : undefined;
   });
   assert.match(readFileSync(`/proc/${second}/cmdline`, 'utf8'), /--log-level=debug/);
 });
 
 test('deleting the ExternalDNS objects stops the program', async () => {
-  await eventually('external-dns running', async () => ((await externalDnsPids()).length === 1 ? true : undefined));
+  await eventually('external-dns running', async () =>
+    (await externalDnsPids(labId)).length === 1 ? true : undefined,
+  );
   await deleteObjects(kc, objects);
   await deleteObjects(kc, objects); // deleting again is fine
   await eventually('no external-dns process left for the cluster', async () =>
-    (await externalDnsPids()).length === 0 ? true : undefined,
+    (await externalDnsPids(labId)).length === 0 ? true : undefined,
   );
 });

@@ -3,11 +3,7 @@
 // balancer controller and ExternalDNS, their service accounts without a role annotation, are
 // refused, and nothing is made. Never the sandbox's own credentials.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
@@ -19,8 +15,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
 import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
 import { moto } from '../../sandbox/cloud/aws.js';
-import { kwokKubeconfigPath, kwokName } from '../../sandbox/cloud/kwok.js';
-import { logDir } from '../../sandbox/config.js';
+import { externalDnsEnv, externalDnsLog } from '../helpers/external-dns.js';
 import {
   aws,
   createTestCluster,
@@ -40,21 +35,6 @@ let kc: KubeConfig;
 let core: CoreV1Api;
 let vpcId: string;
 let zoneId: string;
-
-const externalDnsLog = (): string => {
-  const file = join(logDir, `external-dns-${labId}.log`);
-  return existsSync(file) ? readFileSync(file, 'utf8') : '';
-};
-
-/** The environment of the ExternalDNS process the sandbox runs for this cluster, once there is one. */
-async function externalDnsEnv(): Promise<Record<string, string> | undefined> {
-  const pattern = `external-dns.*--kubeconfig=${kwokKubeconfigPath(kwokName(labId))}`;
-  const { stdout } = await promisify(execFile)('pgrep', ['-f', pattern]).catch(() => ({ stdout: '' }));
-  const [pid] = stdout.split('\n').filter(Boolean);
-  if (!pid) return undefined;
-  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
-  return Object.fromEntries(environ.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-}
 
 before(async () => {
   const cluster = await createTestCluster(labId, 1);
@@ -122,7 +102,7 @@ test("a controller without an IRSA role is refused with its node's role: no load
 
 test("ExternalDNS without an IRSA role gets its node's role from the metadata service, is refused, writes no record", async () => {
   await applyObjects(kc, objects);
-  const env = await eventually('the sandbox runs external-dns for the cluster', externalDnsEnv, 180_000);
+  const env = await eventually('the sandbox runs external-dns for the cluster', () => externalDnsEnv(labId), 180_000);
   assert.equal(env.AWS_ACCESS_KEY_ID, undefined, 'no static credentials');
   assert.equal(env.AWS_ROLE_ARN, undefined, 'no web identity');
   assert.match(env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -139,7 +119,7 @@ test("ExternalDNS without an IRSA role gets its node's role from the metadata se
   const refusal = await eventually(
     'the refusal in the ExternalDNS log',
     async () =>
-      externalDnsLog()
+      externalDnsLog(labId)
         .split('\n')
         .find((l) => l.includes('AccessDenied') && nodeRolePrincipal.test(l)),
     90_000,

@@ -1,0 +1,33 @@
+// The ExternalDNS program the sandbox runs for a cluster's Deployment: its processes, the
+// environment it runs with (its credentials), and its log.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { kwokKubeconfigPath, kwokName } from '../../sandbox/cloud/kwok.js';
+import { logDir } from '../../sandbox/config.js';
+
+/** The pids of ExternalDNS processes the sandbox runs against the cluster. */
+export async function externalDnsPids(cluster: string): Promise<string[]> {
+  const pattern = `external-dns.*--kubeconfig=${kwokKubeconfigPath(kwokName(cluster))}`;
+  try {
+    const { stdout } = await promisify(execFile)('pgrep', ['-f', pattern]);
+    return stdout.split('\n').filter(Boolean);
+  } catch (err) {
+    if ((err as { code?: number }).code === 1) return []; // pgrep: nothing matched
+    throw err;
+  }
+}
+
+/** The environment of the ExternalDNS process the sandbox runs for the cluster, once there is one. */
+export async function externalDnsEnv(cluster: string): Promise<Record<string, string> | undefined> {
+  const [pid] = await externalDnsPids(cluster);
+  if (!pid) return undefined;
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return Object.fromEntries(environ.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
+
+export const externalDnsLog = (cluster: string): string => {
+  const file = join(logDir, `external-dns-${cluster}.log`);
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+};
