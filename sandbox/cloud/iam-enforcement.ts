@@ -224,9 +224,17 @@ export class IamEnforcement {
     return undefined;
   }
 
-  /** The role's managed (default version) and inline policy documents, read from IAM now. */
+  /** The role's managed (default version) and inline policy documents, read from IAM now; none once it is deleted. */
   private async rolePolicies(roleName: string): Promise<PolicyDocument[]> {
     const documents: string[] = [];
+    const gone = await moto.iam.send(new GetRoleCommand({ RoleName: roleName })).then(
+      () => false,
+      (err: Error) => {
+        if (err.name === 'NoSuchEntityException') return true;
+        throw err;
+      },
+    );
+    if (gone) return [];
     for await (const page of paginateListAttachedRolePolicies({ client: moto.iam }, { RoleName: roleName })) {
       for (const attached of page.AttachedPolicies ?? []) {
         const { Policy } = await moto.iam.send(new GetPolicyCommand({ PolicyArn: attached.PolicyArn }));
