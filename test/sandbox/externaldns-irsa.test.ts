@@ -28,7 +28,7 @@ import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
 import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
 import { awsClientOptions } from '../../activities/target.js';
 import { roleArnAnnotation } from '../../sandbox/cloud/irsa.js';
-import { externalDnsEnv, externalDnsLog } from '../helpers/external-dns.js';
+import { externalDnsEnv, externalDnsLogLine, serviceWithAddress } from '../helpers/external-dns.js';
 import { aws, createTestCluster, deleteTestCluster, eventually, target, unique } from '../helpers/sandbox.js';
 
 const labId = unique('xdnsirsa');
@@ -114,21 +114,10 @@ test('ExternalDNS runs with the pod identity environment and no static keys', as
 });
 
 test('without route53:ChangeResourceRecordSets its change is refused and no record is written', async () => {
-  const body = {
-    metadata: { name: 'tetris', annotations: { 'external-dns.alpha.kubernetes.io/hostname': name } },
-    spec: { type: 'LoadBalancer', selector: { app: 'tetris' }, ports: [{ port: 80, targetPort: 80 }] },
-  };
-  const created = await core.createNamespacedService({ namespace: 'default', body });
-  // No controller here: the load balancer's address is what a controller would write.
-  created.status = { loadBalancer: { ingress: [{ hostname: `lb-${labId}.example.net` }] } };
-  await core.replaceNamespacedServiceStatus({ name: 'tetris', namespace: 'default', body: created });
-  const refusal = await eventually(
-    'the refusal in the ExternalDNS log',
-    async () =>
-      externalDnsLog(labId)
-        .split('\n')
-        .find((l) => l.includes('AccessDenied') && l.includes('route53:ChangeResourceRecordSets')),
-    90_000,
+  await serviceWithAddress(kc, labId, name);
+  const refusal = await externalDnsLogLine(
+    labId,
+    (l) => l.includes('AccessDenied') && l.includes('route53:ChangeResourceRecordSets'),
   );
   assert.match(refusal, new RegExp(`assumed-role/${lackingRole}/`));
   assert.deepEqual(await tetrisRecords(), [], 'no record was written');

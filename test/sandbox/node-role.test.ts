@@ -15,7 +15,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
 import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
 import { moto } from '../../sandbox/cloud/aws.js';
-import { externalDnsEnv, externalDnsLog } from '../helpers/external-dns.js';
+import { externalDnsEnv, externalDnsLogLine, serviceWithAddress } from '../helpers/external-dns.js';
 import {
   aws,
   createTestCluster,
@@ -107,24 +107,8 @@ test("ExternalDNS without an IRSA role gets its node's role from the metadata se
   assert.equal(env.AWS_ACCESS_KEY_ID, undefined, 'no static credentials');
   assert.equal(env.AWS_ROLE_ARN, undefined, 'no web identity');
   assert.match(env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
-  const created = await core.createNamespacedService({
-    namespace: 'default',
-    body: {
-      metadata: { name: 'tetris', annotations: { 'external-dns.alpha.kubernetes.io/hostname': `tetris.${domain}` } },
-      spec: { type: 'LoadBalancer', selector: { app: 'tetris' }, ports: [{ port: 80, targetPort: 80 }] },
-    },
-  });
-  // No controller acts on this Service (no NLB class): the address is what one would write.
-  created.status = { loadBalancer: { ingress: [{ hostname: `lb-${labId}.example.net` }] } };
-  await core.replaceNamespacedServiceStatus({ name: 'tetris', namespace: 'default', body: created });
-  const refusal = await eventually(
-    'the refusal in the ExternalDNS log',
-    async () =>
-      externalDnsLog(labId)
-        .split('\n')
-        .find((l) => l.includes('AccessDenied') && nodeRolePrincipal.test(l)),
-    90_000,
-  );
+  await serviceWithAddress(kc, labId, `tetris.${domain}`);
+  const refusal = await externalDnsLogLine(labId, (l) => l.includes('AccessDenied') && nodeRolePrincipal.test(l));
   assert.match(refusal, /route53:ListHostedZones/);
   const { ResourceRecordSets = [] } = await moto.route53.send(
     new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }),
