@@ -214,7 +214,11 @@ export class IamEnforcement {
       this.log(`iam: ${call.service} ${call.operation} has no resource mapping; refused for ${session.assumedRoleArn}`);
       return this.denial(call.service, session, `${call.service}:${call.operation}`, '*');
     }
-    const policies = await this.rolePolicies(session.roleName);
+    // A role (or a policy of it) deleted while its session still calls: nothing allows anything.
+    const policies = await this.rolePolicies(session.roleName).catch((err: Error) => {
+      if (err.name === 'NoSuchEntityException') return [];
+      throw err;
+    });
     for (const c of checks) {
       if (!allows(policies, c.action, c.resource, session.account, session.assumedRoleArn, c.context)) {
         this.log(`iam: ${session.assumedRoleArn} denied ${c.action} on ${c.resource}`);
@@ -224,17 +228,9 @@ export class IamEnforcement {
     return undefined;
   }
 
-  /** The role's managed (default version) and inline policy documents, read from IAM now; none once it is deleted. */
+  /** The role's managed (default version) and inline policy documents, read from IAM now. */
   private async rolePolicies(roleName: string): Promise<PolicyDocument[]> {
     const documents: string[] = [];
-    const gone = await moto.iam.send(new GetRoleCommand({ RoleName: roleName })).then(
-      () => false,
-      (err: Error) => {
-        if (err.name === 'NoSuchEntityException') return true;
-        throw err;
-      },
-    );
-    if (gone) return [];
     for await (const page of paginateListAttachedRolePolicies({ client: moto.iam }, { RoleName: roleName })) {
       for (const attached of page.AttachedPolicies ?? []) {
         const { Policy } = await moto.iam.send(new GetPolicyCommand({ PolicyArn: attached.PolicyArn }));
