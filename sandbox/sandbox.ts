@@ -39,6 +39,8 @@ export function daemons(profile: Profile): Daemon[] {
       name: 'moto',
       command: toolPaths.motoServer,
       args: ['-H', endpoints.host, '-p', String(ports.moto)],
+      // AWS's managed policies (AmazonEKSWorkerNodePolicy, …), which the lab's roles attach.
+      env: { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
       port: ports.moto,
       reuseExternal: true,
     },

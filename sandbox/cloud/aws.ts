@@ -6,6 +6,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { STSClient } from '@aws-sdk/client-sts';
 import { endpoints, sandboxCredentials, sandboxRegion } from '../config.js';
 
 const options = { endpoint: endpoints.moto, region: sandboxRegion, credentials: sandboxCredentials, maxAttempts: 5 };
@@ -17,4 +18,5 @@ export const moto = {
   elbv2: new ElasticLoadBalancingV2Client(options),
   iam: new IAMClient(options),
   route53: new Route53Client(options),
+  sts: new STSClient(options),
 };

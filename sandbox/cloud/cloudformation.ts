@@ -1,7 +1,10 @@
 // The CloudFormation part of the gateway. moto creates a stack at once and cannot delete some
 // EC2 resource types it created (route tables, routes, internet gateways), so a stack holding
 // them fails to delete with "VPC has dependencies". This adds AWS's timing (IN_PROGRESS until
-// the latency profile's time has passed) and finishes the deletion moto cannot do.
+// the latency profile's time has passed) and finishes the deletion moto cannot do. moto also
+// ignores an AWS::IAM::Role's ManagedPolicyArns; they are attached here after the stack is made
+// and detached before it is deleted, as CloudFormation does (so the lab's node role carries the
+// AWS managed policies it names, which the gateway evaluates for pods without IRSA).
 import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import {
   DeleteInternetGatewayCommand,
@@ -13,6 +16,12 @@ import {
   DetachInternetGatewayCommand,
   DisassociateRouteTableCommand,
 } from '@aws-sdk/client-ec2';
+import {
+  AttachRolePolicyCommand,
+  DetachRolePolicyCommand,
+  paginateListAttachedRolePolicies,
+} from '@aws-sdk/client-iam';
+import { parse } from 'yaml';
 import { moto } from './aws.js';
 import type { GatewayResponse } from './http.js';
 import type { LatencyProfile } from './latency.js';
@@ -38,7 +47,11 @@ export class CloudFormationEmulator {
     if (res.status !== 200) return res;
     if (call.operation === 'CreateStack') {
       const id = /<StackId>([^<]+)<\/StackId>/.exec(res.body.toString())?.[1];
-      if (id) this.createdAt.set(id, Date.now());
+      if (id) {
+        await attachManagedPolicies(id, new URLSearchParams(call.body.toString()).get('TemplateBody'));
+        // The stack's creation time runs from the answer on.
+        this.createdAt.set(id, Date.now());
+      }
     }
     if (call.operation === 'DescribeStacks')
       return { ...res, body: this.withDeleteFailures(this.inProgress(res.body.toString())) };
@@ -144,6 +157,13 @@ export class CloudFormationEmulator {
       .catch(() => []);
     const ids = (type: string): string[] =>
       resources.filter((r) => r.ResourceType === type && r.PhysicalResourceId).map((r) => r.PhysicalResourceId!);
+    for (const roleName of ids('AWS::IAM::Role')) {
+      const attached: string[] = [];
+      for await (const page of paginateListAttachedRolePolicies({ client: moto.iam }, { RoleName: roleName }))
+        attached.push(...(page.AttachedPolicies ?? []).map((p) => p.PolicyArn!));
+      for (const PolicyArn of attached)
+        await moto.iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn }));
+    }
     for (const id of ids('AWS::EC2::RouteTable')) {
       const { RouteTables = [] } = await moto.ec2
         .send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))
@@ -163,6 +183,27 @@ export class CloudFormationEmulator {
       }
       if (InternetGateways.length) await moto.ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: id }));
     }
+  }
+}
+
+/** Attaches each AWS::IAM::Role's ManagedPolicyArns (literal ARNs) to the role the stack made. */
+async function attachManagedPolicies(stackId: string, templateBody: string | null): Promise<void> {
+  // CloudFormation's JSON is YAML too; short-form tags (!Ref) parse as plain values, which is enough here.
+  const template = templateBody
+    ? (parse(templateBody, { logLevel: 'silent' }) as {
+        Resources?: Record<string, { Type?: string; Properties?: { ManagedPolicyArns?: unknown[] } }>;
+      })
+    : undefined;
+  const roles = Object.entries(template?.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::IAM::Role');
+  if (roles.length === 0) return;
+  const { StackResources = [] } = await moto.cloudformation.send(
+    new DescribeStackResourcesCommand({ StackName: stackId }),
+  );
+  for (const [logicalId, role] of roles) {
+    const roleName = StackResources.find((r) => r.LogicalResourceId === logicalId)?.PhysicalResourceId;
+    const arns = (role.Properties?.ManagedPolicyArns ?? []).filter((a): a is string => typeof a === 'string');
+    if (roleName)
+      for (const PolicyArn of arns) await moto.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn }));
   }
 }
 

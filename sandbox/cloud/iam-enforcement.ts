@@ -6,6 +6,8 @@
 //   attached and inline policies (with @cloud-copilot/iam-simulate), for the action and resource
 //   ARN the call acts on (iam-resources.ts), tag conditions included. A call the policies do not
 //   allow is refused with the service's AccessDenied, in AWS's wording.
+// - Instance role sessions (node-role.ts: pods without IRSA get their node's role) are checked the
+//   same way.
 // Calls signed with any other credentials (the lab's own, the sandbox's machinery) pass unchecked.
 import {
   GetOpenIDConnectProviderCommand,
@@ -16,11 +18,14 @@ import {
   paginateListAttachedRolePolicies,
   paginateListRolePolicies,
 } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { moto } from './aws.js';
 import type { GatewayResponse } from './http.js';
 import { callParams, callResources, type CallCheck } from './iam-resources.js';
+import type { NodeIdentity } from './node-role.js';
 import { awsError, type AwsCall } from './protocol.js';
 
 export type PolicyDocument = { Version?: string; Statement: Statement[] | Statement };
@@ -110,6 +115,34 @@ export class IamEnforcement {
     return answer;
   }
 
+  /**
+   * The credentials EC2 gives an instance for the role of its instance profile: a session of the
+   * role named after the instance (EC2 assumes it; no caller of the lab's can), checked on each call.
+   */
+  async instanceRoleCredentials({ instanceId, roleArn }: NodeIdentity): Promise<AwsCredentialIdentity> {
+    const { Credentials, AssumedRoleUser } = await moto.sts.send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: instanceId }),
+    );
+    if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey || !AssumedRoleUser?.Arn)
+      throw new Error(`STS gave no credentials for ${roleArn}`);
+    const expires = Credentials.Expiration ?? new Date(Date.now() + 3_600_000);
+    this.sessions.set(Credentials.AccessKeyId, {
+      roleName: roleArn.split('/').pop()!,
+      assumedRoleArn: AssumedRoleUser.Arn,
+      account: AssumedRoleUser.Arn.split(':')[4]!,
+      expires: expires.getTime(),
+    });
+    this.log(
+      `sts: ${AssumedRoleUser.Arn} issued to instance ${instanceId}; its calls are checked against the role's policies`,
+    );
+    return {
+      accessKeyId: Credentials.AccessKeyId,
+      secretAccessKey: Credentials.SecretAccessKey,
+      sessionToken: Credentials.SessionToken,
+      expiration: expires,
+    };
+  }
+
   private async webIdentityProblem(
     roleArn: string,
     token: string,
@@ -181,7 +214,11 @@ export class IamEnforcement {
       this.log(`iam: ${call.service} ${call.operation} has no resource mapping; refused for ${session.assumedRoleArn}`);
       return this.denial(call.service, session, `${call.service}:${call.operation}`, '*');
     }
-    const policies = await this.rolePolicies(session.roleName);
+    // A role (or a policy of it) deleted while its session still calls: nothing allows anything.
+    const policies = await this.rolePolicies(session.roleName).catch((err: Error) => {
+      if (err.name === 'NoSuchEntityException') return [];
+      throw err;
+    });
     for (const c of checks) {
       if (!allows(policies, c.action, c.resource, session.account, session.assumedRoleArn, c.context)) {
         this.log(`iam: ${session.assumedRoleArn} denied ${c.action} on ${c.resource}`);

@@ -1,7 +1,7 @@
 // The AWS calls the emulated AWS Load Balancer Controller makes, in the controller's order: security
 // groups, load balancer, target group, listener on create; listeners, load balancer, target groups,
 // then security groups (retrying DependencyViolation, as the controller does for 2 minutes) on delete.
-// Every client comes from controllerClientOptions: the controller's IRSA role, as on EKS.
+// Every client comes from controllerClientOptions: the controller's IRSA role, or its node's role, as on EKS.
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -36,11 +36,12 @@ import {
   type LoadBalancer,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Deployment } from '@kubernetes/client-node';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { endpoints, sandboxCredentials, sandboxRegion } from '../config.js';
+import { endpoints, sandboxRegion } from '../config.js';
 import { sleep } from './http.js';
 import { irsaClientOptions, serviceAccountRoleArn } from './irsa.js';
+import { nodeIdentity, type InstanceRoleCredentials } from './node-role.js';
 import {
   backendSgTags,
   clusterTagKey,
@@ -58,26 +59,34 @@ import {
  * Options for every AWS client of the emulated controller. Its calls go through the gateway, as
  * the controller's go to AWS: faults, throttling and the gateway's strictness reach them too. With
  * the IRSA role its service account is annotated with (what the lab sets up), the calls are made
- * with that role's credentials and checked against its policy, as on EKS. Without an annotation
- * the controller would use the node's role on EKS; the sandbox has no instance roles, so it falls
- * back to its own credentials and says so (only sandbox tests of the emulation itself do that).
+ * with that role's credentials; without one, with its node's instance role, as the SDK's default
+ * credential chain finds it through IMDS on EKS (node-role.ts; EKS User Guide, "Amazon EKS node
+ * IAM role"). Either is checked against the role's policies; no node role means no credentials.
  */
 async function controllerClientOptions(
   kc: KubeConfig,
-  serviceAccount: { cluster: string; namespace: string; name: string },
+  controller: { cluster: string; deployment: V1Deployment },
+  instanceRoleCredentials: InstanceRoleCredentials,
   log: (line: string) => void,
-): Promise<{
-  endpoint: string;
-  region: string;
-  credentials: AwsCredentialIdentityProvider | { accessKeyId: string; secretAccessKey: string };
-  maxAttempts: number;
-}> {
-  if (await serviceAccountRoleArn(kc, serviceAccount.namespace, serviceAccount.name))
-    return { ...(await irsaClientOptions(kc, serviceAccount.namespace, serviceAccount.name)), maxAttempts: 5 };
+): Promise<{ endpoint: string; region: string; credentials: AwsCredentialIdentityProvider; maxAttempts: number }> {
+  const { cluster, deployment } = controller;
+  const namespace = deployment.metadata!.namespace!;
+  const serviceAccount = deployment.spec?.template.spec?.serviceAccountName ?? 'default';
+  if (await serviceAccountRoleArn(kc, namespace, serviceAccount))
+    return { ...(await irsaClientOptions(kc, namespace, serviceAccount)), maxAttempts: 5 };
   log(
-    `load balancer controller of ${serviceAccount.cluster}: service account ${serviceAccount.namespace}/${serviceAccount.name} has no IRSA role; using the sandbox's own credentials`,
+    `load balancer controller of ${cluster}: service account ${namespace}/${serviceAccount} has no IRSA role; it uses its node's instance role`,
   );
-  return { endpoint: endpoints.gateway, region: sandboxRegion, credentials: sandboxCredentials, maxAttempts: 5 };
+  // Found again whenever the SDK needs credentials: the pod may not be scheduled yet, or move.
+  const credentials: AwsCredentialIdentityProvider = async () => {
+    const identity = await nodeIdentity(kc, cluster, deployment);
+    if (!identity)
+      throw new Error(
+        `no credentials: service account ${namespace}/${serviceAccount} has no IRSA role and the controller's node has no instance role`,
+      );
+    return instanceRoleCredentials(identity);
+  };
+  return { endpoint: endpoints.gateway, region: sandboxRegion, credentials, maxAttempts: 5 };
 }
 
 export interface ControllerClients {
@@ -87,10 +96,11 @@ export interface ControllerClients {
 
 export async function controllerClients(
   kc: KubeConfig,
-  serviceAccount: { cluster: string; namespace: string; name: string },
+  controller: { cluster: string; deployment: V1Deployment },
+  instanceRoleCredentials: InstanceRoleCredentials,
   log: (line: string) => void,
 ): Promise<ControllerClients> {
-  const options = await controllerClientOptions(kc, serviceAccount, log);
+  const options = await controllerClientOptions(kc, controller, instanceRoleCredentials, log);
   return { ec2: new EC2Client(options), elbv2: new ElasticLoadBalancingV2Client(options) };
 }
 

@@ -18,6 +18,7 @@ import {
   DiscoveryV1Api,
   NetworkingV1Api,
   type KubeConfig,
+  type V1Deployment,
   type V1Ingress,
   type V1ObjectMeta,
   type V1Service,
@@ -27,6 +28,7 @@ import type { GatewayResponse } from './http.js';
 import type { LatencyProfile } from './latency.js';
 import { ControllerAws, controllerClients, type ControllerClients, type LbResources } from './lbc-aws.js';
 import { parseControllerArgs, parseTagList, type ControllerConfig, type LbObject } from './lbc-model.js';
+import type { InstanceRoleCredentials } from './node-role.js';
 import type { AwsCall } from './protocol.js';
 
 export const nlbClass = 'service.k8s.aws/nlb';
@@ -65,6 +67,8 @@ interface ClusterWatch {
   deployed: Map<string, { key: string; backendSg: string; made: LbResources }>;
   /** The targets the ENI rules were last made for. */
   ruleTargets?: string;
+  /** The last error each object's reconcile reported as an event (by uid), so each is reported once. */
+  reported: Map<string, string>;
 }
 
 /** One Service or Ingress with how to patch it: the controller's view of the object. */
@@ -87,6 +91,7 @@ export class LoadBalancerEmulator {
 
   constructor(
     profile: () => LatencyProfile,
+    private readonly instanceRoleCredentials: InstanceRoleCredentials,
     private readonly log: (line: string) => void,
   ) {
     this.states = new ElbStates(profile);
@@ -105,6 +110,7 @@ export class LoadBalancerEmulator {
       subnetIds: vpcConfig.subnetIds ?? [],
       busy: false,
       deployed: new Map(),
+      reported: new Map(),
       timer: setInterval(() => {
         if (entry.busy) return;
         entry.busy = true;
@@ -128,10 +134,13 @@ export class LoadBalancerEmulator {
     for (const name of [...this.clusters.keys()]) this.unwatch(name);
   }
 
-  /** The available controller's configuration (its flags) and service account, or undefined. */
+  /** The available controller's configuration (its flags), service account and Deployment, or undefined. */
   private async controller(
     kc: KubeConfig,
-  ): Promise<{ config: ControllerConfig; serviceAccount: { namespace: string; name: string } } | undefined> {
+  ): Promise<
+    | { config: ControllerConfig; serviceAccount: { namespace: string; name: string }; deployment: V1Deployment }
+    | undefined
+  > {
     const deployments = await kc
       .makeApiClient(AppsV1Api)
       .listDeploymentForAllNamespaces({ labelSelector: 'app.kubernetes.io/name=aws-load-balancer-controller' });
@@ -142,18 +151,22 @@ export class LoadBalancerEmulator {
     return {
       config,
       serviceAccount: { namespace: running.metadata!.namespace!, name: pod?.serviceAccountName ?? 'default' },
+      deployment: running,
     };
   }
 
   private async reconcile(cluster: string, entry: ClusterWatch): Promise<void> {
     const controller = await this.controller(entry.kc);
     if (!controller) return;
-    const { config, serviceAccount } = controller;
+    const { config, serviceAccount, deployment } = controller;
     const vpcId = config.vpcId ?? entry.vpcId;
     if (!vpcId) return;
-    const key = JSON.stringify(controller);
+    const key = JSON.stringify({ config, serviceAccount });
     if (entry.clients?.key !== key)
-      entry.clients = { key, aws: await controllerClients(entry.kc, { cluster, ...serviceAccount }, this.log) };
+      entry.clients = {
+        key,
+        aws: await controllerClients(entry.kc, { cluster, deployment }, this.instanceRoleCredentials, this.log),
+      };
     const aws = new ControllerAws(entry.clients.aws, config, this.log);
     const objects = await this.watchedObjects(entry.kc);
     const active = objects.filter((w) => !w.meta.deletionTimestamp);
@@ -169,9 +182,13 @@ export class LoadBalancerEmulator {
           const backends = await this.deploy(cluster, entry, aws, vpcId, w);
           targets.push(...backends.map((b) => ({ ip: b.ip, port: w.object.targetPort })));
         }
+        entry.reported.delete(w.object.uid);
       } catch (err) {
         const e = err as Error;
         this.log(`${cluster}: ${w.object.kind} ${w.object.namespace}/${w.object.name}: ${e.name}: ${e.message}`);
+        await this.reportFailure(entry, w, e).catch((reportErr: Error) =>
+          this.log(`${cluster}: no event for ${w.object.namespace}/${w.object.name}: ${reportErr.message}`),
+        );
       }
     }
     const ruleTargets = JSON.stringify(targets.map((t) => `${t.ip}:${t.port}`).sort());
@@ -244,6 +261,39 @@ export class LoadBalancerEmulator {
     if (!backendNeeded) await aws.releaseBackendSg(vpcId);
     await w.setFinalizers(finalizers.filter((f) => f !== w.finalizer));
     this.log(`${cluster}: ${w.object.kind} for ${w.object.namespace}/${w.object.name} deleted, finalizer removed`);
+  }
+
+  /**
+   * The Warning event the controller records on the object when a reconcile fails (v2.17.1
+   * controllers/service/service_controller.go: FailedDeployModel, FailedCleanup), once per error.
+   */
+  private async reportFailure(entry: ClusterWatch, w: Watched, err: Error): Promise<void> {
+    const deleting = !!w.meta.deletionTimestamp;
+    const message = `Failed ${deleting ? 'cleanup' : 'deploy model'} due to ${err.name}: ${err.message}`;
+    if (entry.reported.get(w.object.uid) === message) return;
+    entry.reported.set(w.object.uid, message);
+    const service = w.object.kind === 'nlb';
+    const now = new Date();
+    await entry.kc.makeApiClient(CoreV1Api).createNamespacedEvent({
+      namespace: w.object.namespace,
+      body: {
+        metadata: { generateName: `${w.object.name}.`, namespace: w.object.namespace },
+        involvedObject: {
+          apiVersion: service ? 'v1' : 'networking.k8s.io/v1',
+          kind: service ? 'Service' : 'Ingress',
+          namespace: w.object.namespace,
+          name: w.object.name,
+          uid: w.object.uid,
+        },
+        type: 'Warning',
+        reason: deleting ? 'FailedCleanup' : 'FailedDeployModel',
+        message,
+        source: { component: service ? 'service' : 'ingress' },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      },
+    });
   }
 
   private async watchedObjects(kc: KubeConfig): Promise<Watched[]> {

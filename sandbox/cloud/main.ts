@@ -1,8 +1,10 @@
 // The sandbox cloud process: the AWS gateway, the load balancer front and the DNS server, with
 // the emulation of AWS's own machinery behind them. `npm run sandbox -- up` starts it.
 import { dirname } from 'node:path';
+import { GetPolicyCommand } from '@aws-sdk/client-iam';
 import { endpoints, ports } from '../config.js';
 import { toolPaths } from '../tools.js';
+import { moto } from './aws.js';
 import { CloudFormationEmulator } from './cloudformation.js';
 import { DnsEmulator } from './dns.js';
 import { Ec2Emulator } from './ec2.js';
@@ -31,8 +33,15 @@ for (const name of kwokClusters()) {
   await deleteKwokCluster(name, log).catch((err: Error) => log(err.message));
 }
 
-const loadBalancers = new LoadBalancerEmulator(() => profile.current, log);
-const pods = new PodRunner(log);
+// moto loads AWS's managed policies on its first IAM call, which takes seconds: now, while the
+// cloud starts, rather than in a lab's first stack.
+void moto.iam
+  .send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy' }))
+  .catch((err: Error) => log(`AWS managed policies not loaded in moto: ${err.message}`));
+const iam = new IamEnforcement((issuer) => eks.kubeConfigByIssuer(issuer), log);
+const instanceRoleCredentials = iam.instanceRoleCredentials.bind(iam);
+const loadBalancers = new LoadBalancerEmulator(() => profile.current, instanceRoleCredentials, log);
+const pods = new PodRunner(instanceRoleCredentials, log);
 const iperf3 = new Iperf3Emulator(log);
 const ipam = new VpcCniIpam(log);
 const eks = new EksEmulator(
@@ -67,7 +76,7 @@ const cloud: Cloud = {
   route53: new Route53Emulator(undefined, log),
   validator,
   faults: new FaultInjector(),
-  iam: new IamEnforcement((issuer) => eks.kubeConfigByIssuer(issuer), log),
+  iam,
   paging: new Pager(),
   throttling: new Throttler(),
   profile,

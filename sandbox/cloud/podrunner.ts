@@ -4,15 +4,17 @@
 // the container's arguments, the cluster's admin kubeconfig and the gateway as its AWS endpoint.
 // It stops when the Deployment goes, its cluster stops or the cloud shuts down; it restarts when
 // the arguments change, and after a crash with a back-off. A pod whose service account has an IRSA
-// role runs with what EKS's pod identity webhook gives it (irsa.ts), not with static keys.
+// role runs with what EKS's pod identity webhook gives it (irsa.ts); any other with its node's
+// instance metadata service, which gives it the node's role (node-role.ts); never with static keys.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsV1Api, type KubeConfig, type V1Container } from '@kubernetes/client-node';
-import { endpoints, logDir, sandboxCredentials, sandboxRegion } from '../config.js';
+import { AppsV1Api, type KubeConfig, type V1Container, type V1Deployment } from '@kubernetes/client-node';
+import { endpoints, logDir, sandboxRegion } from '../config.js';
 import { toolPaths } from '../tools.js';
 import { ProjectedToken, podIdentityEnv, serviceAccountRoleArn } from './irsa.js';
 import { kwokKubeconfigPath, kwokName, podStateDir } from './kwok.js';
+import { InstanceMetadata, nodeIdentity, type InstanceRoleCredentials } from './node-role.js';
 
 interface Program {
   name: string;
@@ -64,6 +66,8 @@ interface ClusterEntry {
   inflight?: Promise<void>;
   stopped: boolean;
   instances: Map<string, Instance>;
+  /** The metadata service of each node (by instance id) a program without IRSA runs on. */
+  metadata: Map<string, InstanceMetadata>;
   lastError?: string;
 }
 
@@ -71,7 +75,10 @@ export class PodRunner {
   private readonly clusters = new Map<string, ClusterEntry>();
   private readonly missingBinaries = new Set<string>();
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly instanceRoleCredentials: InstanceRoleCredentials,
+    private readonly log: (line: string) => void,
+  ) {}
 
   watch(cluster: string, kc: KubeConfig): void {
     const previous = this.unwatch(cluster);
@@ -80,6 +87,7 @@ export class PodRunner {
       kubeconfig: kwokKubeconfigPath(kwokName(cluster)),
       stopped: false,
       instances: new Map(),
+      metadata: new Map(),
       timer: setInterval(() => {
         if (entry.inflight) return;
         entry.inflight = this.reconcile(cluster, entry)
@@ -104,6 +112,7 @@ export class PodRunner {
     clearInterval(entry.timer);
     await entry.inflight;
     await Promise.all([...entry.instances.values()].map((i) => this.stop(cluster, i, 'its cluster is stopping')));
+    for (const metadata of entry.metadata.values()) metadata.close();
   }
 
   async stopAll(): Promise<void> {
@@ -126,7 +135,10 @@ export class PodRunner {
         const roleArn = await serviceAccountRoleArn(entry.kc, namespace, serviceAccount).catch(() => undefined);
         const tokenFile = join(podStateDir(kwokName(cluster)), 'irsa', `${namespace}.${serviceAccount}.token`);
         const token = roleArn ? new ProjectedToken(entry.kc, namespace, serviceAccount, tokenFile) : undefined;
-        const env = programEnv(container, roleArn ? podIdentityEnv(roleArn, tokenFile) : undefined);
+        const env = programEnv(
+          container,
+          roleArn ? podIdentityEnv(roleArn, tokenFile) : await this.nodeCredentialsEnv(cluster, entry, d),
+        );
         const binary = program.pinned;
         const signature = JSON.stringify([binary, args, env]);
         wanted.set(key, { key, program, binary, args, env, signature, token, failures: 0, restartAt: 0 });
@@ -151,6 +163,26 @@ export class PodRunner {
       }
       this.start(cluster, instance);
     }
+  }
+
+  /**
+   * Without IRSA, the SDK's credential chain reaches the node's metadata service, which serves the
+   * node's role; a pod on no node with a role gets no credentials at all (its calls fail).
+   */
+  private async nodeCredentialsEnv(
+    cluster: string,
+    entry: ClusterEntry,
+    deployment: V1Deployment,
+  ): Promise<Record<string, string>> {
+    const identity = await nodeIdentity(entry.kc, cluster, deployment);
+    if (!identity) return {};
+    let metadata = entry.metadata.get(identity.instanceId);
+    if (!metadata) {
+      metadata = new InstanceMetadata(identity, this.instanceRoleCredentials, this.log);
+      await metadata.listen();
+      entry.metadata.set(identity.instanceId, metadata);
+    }
+    return { AWS_EC2_METADATA_SERVICE_ENDPOINT: metadata.endpoint };
   }
 
   private start(cluster: string, instance: Instance): void {
@@ -201,11 +233,11 @@ export class PodRunner {
 }
 
 /**
- * The container's literal environment, with the sandbox's AWS endpoint and the pod's IRSA
- * identity (else the sandbox's static credentials). The machine's own AWS configuration is
+ * The container's literal environment, with the sandbox's AWS endpoint and the pod's credentials
+ * (its IRSA identity, or its node's metadata service). The machine's own AWS configuration is
  * hidden, so a program here can only ever reach the sandbox.
  */
-function programEnv(container: V1Container, irsa?: Record<string, string>): NodeJS.ProcessEnv {
+function programEnv(container: V1Container, credentials: Record<string, string>): NodeJS.ProcessEnv {
   const own = Object.fromEntries(
     (container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]),
   );
@@ -214,14 +246,12 @@ function programEnv(container: V1Container, irsa?: Record<string, string>): Node
     HOME: process.env.HOME,
     ...own,
     AWS_REGION: own.AWS_REGION ?? own.AWS_DEFAULT_REGION ?? sandboxRegion,
-    ...(irsa ?? {
-      AWS_ACCESS_KEY_ID: sandboxCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: sandboxCredentials.secretAccessKey,
-    }),
+    ...credentials,
     AWS_ENDPOINT_URL: endpoints.gateway,
     AWS_ENDPOINT_URL_ROUTE_53: endpoints.gateway,
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
+    // Only a pod without IRSA reaches its node's metadata service for credentials.
+    ...(credentials.AWS_EC2_METADATA_SERVICE_ENDPOINT ? {} : { AWS_EC2_METADATA_DISABLED: 'true' }),
   };
 }

@@ -17,13 +17,15 @@ import {
   DescribeNodegroupCommand,
   EKSClient,
 } from '@aws-sdk/client-eks';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { ensureIrsaRole, ensureOidcProvider, type IrsaPurpose } from '../../activities/iam.js';
 import { clusterKubeConfig } from '../../activities/kube.js';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { awsClientOptions } from '../../activities/target.js';
 import { sandboxTarget } from '../../worker/config.js';
 import { endpoints } from '../../sandbox/config.js';
+import { roleArnAnnotation } from '../../sandbox/cloud/irsa.js';
 
 export const target = sandboxTarget();
 // Tests see each answer of the sandbox as it is: no SDK retries behind their back.
@@ -162,4 +164,49 @@ export async function deleteTestCluster(labId: string): Promise<void> {
     aws.eks.send(new DescribeClusterCommand({ name: labId })).then(() => undefined, notFound),
   );
   await deleteNetwork(labId);
+}
+
+/** The lab's IRSA role for a purpose, made as the lab makes it (OIDC provider, policy, role); `deleteIam` removes them. */
+export async function labIrsaRole(labId: string, purpose: IrsaPurpose): Promise<string> {
+  return (await ensureIrsaRole(target, labId, purpose, await ensureOidcProvider(target, labId))).roleArn;
+}
+
+export const lbControllerAccount = { namespace: 'kube-system', name: 'aws-load-balancer-controller' };
+
+/**
+ * The load balancer controller as the emulation acts on it: a Deployment labelled as its chart
+ * labels it, with the cluster's name and VPC as flags, running as the service account
+ * `kube-system/aws-load-balancer-controller`, annotated with `roleArn` when given (without one,
+ * the controller calls AWS with its node's instance role, as on EKS).
+ */
+export async function startLbController(kc: KubeConfig, labId: string, vpcId: string, roleArn?: string): Promise<void> {
+  const { namespace, name } = lbControllerAccount;
+  await kc.makeApiClient(CoreV1Api).createNamespacedServiceAccount({
+    namespace,
+    body: { metadata: { name, namespace, annotations: roleArn ? { [roleArnAnnotation]: roleArn } : {} } },
+  });
+  const labels = { app: name, 'app.kubernetes.io/name': name };
+  await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name, namespace, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: name,
+            containers: [
+              {
+                name,
+                image: 'public.ecr.aws/eks/aws-load-balancer-controller:v2.17.1',
+                args: [`--cluster-name=${labId}`, `--aws-vpc-id=${vpcId}`],
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
 }

@@ -20,7 +20,17 @@ import {
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { clusterKubeConfig } from '../../activities/kube.js';
 import { spreadOverPods } from '../../activities/probes.js';
-import { aws, createNetwork, deleteTestCluster, eventually, target, unique } from '../helpers/sandbox.js';
+import { deleteIam } from '../../activities/iam.js';
+import {
+  aws,
+  createNetwork,
+  deleteTestCluster,
+  eventually,
+  labIrsaRole,
+  startLbController,
+  target,
+  unique,
+} from '../helpers/sandbox.js';
 
 const labId = unique('eks');
 let kc: KubeConfig;
@@ -32,9 +42,9 @@ const podsOf = async (namespace: string, selector: string): Promise<V1Pod[]> =>
   (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
 const running = (pods: V1Pod[]): V1Pod[] => pods.filter((p) => p.status?.phase === 'Running');
 
-function deployment(name: string, replicas: number, namespace = 'default') {
+function deployment(name: string, replicas: number) {
   return {
-    metadata: { name, namespace, labels: { app: name } },
+    metadata: { name, namespace: 'default', labels: { app: name } },
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
@@ -85,7 +95,10 @@ before(async () => {
   apps = kc.makeApiClient(AppsV1Api);
 });
 
-after(() => deleteTestCluster(labId));
+after(async () => {
+  await deleteIam(target, labId);
+  await deleteTestCluster(labId);
+});
 
 test('3 t3.medium nodes join Ready in 3 zones with 17 allocatable pods, and EKS system pods run', async () => {
   const nodes = await eventually('3 Ready nodes', async () => {
@@ -155,17 +168,9 @@ test('50 nginx replicas: Running equals the free capacity, the rest Pending with
 });
 
 test('an NLB-class Service gets a load balancer whose targets follow its pods and whose front spreads requests', async () => {
-  // The controller's own Deployment, as its Helm chart labels it, is what the emulation waits for.
-  const controller = deployment('aws-load-balancer-controller', 1, 'kube-system');
-  controller.metadata.labels = {
-    app: 'aws-load-balancer-controller',
-    'app.kubernetes.io/name': 'aws-load-balancer-controller',
-  } as never;
-  // Its chart passes the cluster's name and VPC as flags; the emulation reads its settings from there.
-  Object.assign(controller.spec.template.spec.containers[0]!, {
-    args: [`--cluster-name=${labId}`, `--aws-vpc-id=${vpcId}`],
-  });
-  await apps.createNamespacedDeployment({ namespace: 'kube-system', body: controller });
+  // The controller's own Deployment, as its Helm chart labels it, is what the emulation waits for;
+  // it calls AWS with the lab's IRSA role for it, as on EKS.
+  await startLbController(kc, labId, vpcId, await labIrsaRole(labId, 'lbController'));
   await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('echo', 2) });
   await core.createNamespacedService({
     namespace: 'default',

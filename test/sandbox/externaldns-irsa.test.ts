@@ -3,11 +3,8 @@
 // checked against its role's policy. A role without route53:ChangeResourceRecordSets writes no
 // record (the refusal is in ExternalDNS's log); with ExternalDNS's upstream policy it does.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
@@ -31,8 +28,7 @@ import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
 import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
 import { awsClientOptions } from '../../activities/target.js';
 import { roleArnAnnotation } from '../../sandbox/cloud/irsa.js';
-import { kwokKubeconfigPath, kwokName } from '../../sandbox/cloud/kwok.js';
-import { logDir } from '../../sandbox/config.js';
+import { externalDnsEnv, externalDnsLogLine, serviceWithAddress } from '../helpers/external-dns.js';
 import { aws, createTestCluster, deleteTestCluster, eventually, target, unique } from '../helpers/sandbox.js';
 
 const labId = unique('xdnsirsa');
@@ -52,21 +48,6 @@ const records = async (): Promise<ResourceRecordSet[]> =>
 /** The Service's record and ExternalDNS's TXT ownership record of it (`cname-tetris…`). */
 const tetrisRecords = async (): Promise<ResourceRecordSet[]> =>
   (await records()).filter((r) => r.Name?.replace(/\.$/, '').endsWith(`tetris.${domain}`));
-const externalDnsLog = (): string => {
-  const file = join(logDir, `external-dns-${labId}.log`);
-  return existsSync(file) ? readFileSync(file, 'utf8') : '';
-};
-
-/** The environment of the ExternalDNS process the sandbox runs for this cluster, once there is one. */
-async function externalDnsEnv(): Promise<Record<string, string> | undefined> {
-  const pattern = `external-dns.*--kubeconfig=${kwokKubeconfigPath(kwokName(labId))}`;
-  const { stdout } = await promisify(execFile)('pgrep', ['-f', pattern]).catch(() => ({ stdout: '' }));
-  const [pid] = stdout.split('\n').filter(Boolean);
-  if (!pid) return undefined;
-  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
-  return Object.fromEntries(environ.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-}
-
 before(async () => {
   ({ kc } = await createTestCluster(labId, 1));
   core = kc.makeApiClient(CoreV1Api);
@@ -120,7 +101,7 @@ after(async () => {
 test('ExternalDNS runs with the pod identity environment and no static keys', async () => {
   await applyObjects(kc, externalDnsObjects({ labId, domain, region: target.region, roleArn: lackingRoleArn }));
   // Its Deployment must be available first (KWOK runs the pod), which takes long on a busy machine.
-  const env = await eventually('the sandbox runs external-dns for the cluster', externalDnsEnv, 180_000);
+  const env = await eventually('the sandbox runs external-dns for the cluster', () => externalDnsEnv(labId), 180_000);
   assert.equal(env.AWS_ROLE_ARN, lackingRoleArn);
   assert.equal(env.AWS_ACCESS_KEY_ID, undefined, 'no static credentials');
   assert.equal(env.AWS_STS_REGIONAL_ENDPOINTS, 'regional');
@@ -133,21 +114,10 @@ test('ExternalDNS runs with the pod identity environment and no static keys', as
 });
 
 test('without route53:ChangeResourceRecordSets its change is refused and no record is written', async () => {
-  const body = {
-    metadata: { name: 'tetris', annotations: { 'external-dns.alpha.kubernetes.io/hostname': name } },
-    spec: { type: 'LoadBalancer', selector: { app: 'tetris' }, ports: [{ port: 80, targetPort: 80 }] },
-  };
-  const created = await core.createNamespacedService({ namespace: 'default', body });
-  // No controller here: the load balancer's address is what a controller would write.
-  created.status = { loadBalancer: { ingress: [{ hostname: `lb-${labId}.example.net` }] } };
-  await core.replaceNamespacedServiceStatus({ name: 'tetris', namespace: 'default', body: created });
-  const refusal = await eventually(
-    'the refusal in the ExternalDNS log',
-    async () =>
-      externalDnsLog()
-        .split('\n')
-        .find((l) => l.includes('AccessDenied') && l.includes('route53:ChangeResourceRecordSets')),
-    90_000,
+  await serviceWithAddress(kc, labId, name);
+  const refusal = await externalDnsLogLine(
+    labId,
+    (l) => l.includes('AccessDenied') && l.includes('route53:ChangeResourceRecordSets'),
   );
   assert.match(refusal, new RegExp(`assumed-role/${lackingRole}/`));
   assert.deepEqual(await tetrisRecords(), [], 'no record was written');
@@ -162,7 +132,7 @@ test("with ExternalDNS's upstream policy the record is written", async () => {
   const env = await eventually(
     'external-dns restarted with the upstream role',
     async () => {
-      const e = await externalDnsEnv();
+      const e = await externalDnsEnv(labId);
       return e?.AWS_ROLE_ARN === upstreamRoleArn ? e : undefined;
     },
     180_000,

@@ -3,10 +3,8 @@
 // TXT ownership record into moto's Route53 zone, removes them with the Service, restarts when its
 // arguments change and stops with its Deployment.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
@@ -16,16 +14,19 @@ import {
 } from '@aws-sdk/client-route-53';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { resolveA } from '../../activities/dns.js';
+import { deleteIam } from '../../activities/iam.js';
 import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
 import { externalDnsObjects } from '../../activities/manifests/external-dns.js';
 import { moto } from '../../sandbox/cloud/aws.js';
-import { kwokKubeconfigPath, kwokName } from '../../sandbox/cloud/kwok.js';
+import { externalDnsPids } from '../helpers/external-dns.js';
 import {
   aws,
   createTestCluster,
   deleteTestCluster,
   eventually,
   gatewayAdmin,
+  labIrsaRole,
+  startLbController,
   target,
   unique,
 } from '../helpers/sandbox.js';
@@ -33,21 +34,22 @@ import {
 const labId = unique('xdns');
 const domain = `${labId}.example.com`;
 const name = `tetris.${domain}`;
-const objects = externalDnsObjects({ labId, domain, region: target.region });
+/** The lab's ExternalDNS objects, its service account annotated with the lab's IRSA role for it. */
+let objects: ReturnType<typeof externalDnsObjects>;
 let zoneId: string;
 let kc: KubeConfig;
 let core: CoreV1Api;
 let apps: AppsV1Api;
 
-function deployment(app: string, namespace: string, labels: Record<string, string> = {}, args: string[] = []) {
+function deployment(app: string) {
   return {
-    metadata: { name: app, namespace, labels: { app, ...labels } },
+    metadata: { name: app, namespace: 'default', labels: { app } },
     spec: {
       replicas: 1,
       selector: { matchLabels: { app } },
       template: {
         metadata: { labels: { app } },
-        spec: { containers: [{ name: app, image: `${app}:latest`, args }] },
+        spec: { containers: [{ name: app, image: `${app}:latest` }] },
       },
     },
   };
@@ -60,18 +62,6 @@ const records = async (): Promise<ResourceRecordSet[]> =>
 const tetrisRecords = async (): Promise<ResourceRecordSet[]> =>
   (await records()).filter((r) => r.Name?.replace(/\.$/, '').endsWith(`tetris.${domain}`));
 
-/** The pids of ExternalDNS processes the sandbox runs against this cluster. */
-async function externalDnsPids(): Promise<string[]> {
-  const pattern = `external-dns.*--kubeconfig=${kwokKubeconfigPath(kwokName(labId))}`;
-  try {
-    const { stdout } = await promisify(execFile)('pgrep', ['-f', pattern]);
-    return stdout.split('\n').filter(Boolean);
-  } catch (err) {
-    if ((err as { code?: number }).code === 1) return []; // pgrep: nothing matched
-    throw err;
-  }
-}
-
 before(async () => {
   const cluster = await createTestCluster(labId, 2);
   kc = cluster.kc;
@@ -79,17 +69,11 @@ before(async () => {
   zoneId = HostedZone!.Id!;
   core = kc.makeApiClient(CoreV1Api);
   apps = kc.makeApiClient(AppsV1Api);
-  // The load balancer emulation acts once the controller's Deployment, labelled as its chart does, is available.
-  await apps.createNamespacedDeployment({
-    namespace: 'kube-system',
-    // Its chart passes the cluster's name and VPC as flags; the emulation reads its settings from there.
-    body: deployment(
-      'aws-load-balancer-controller',
-      'kube-system',
-      { 'app.kubernetes.io/name': 'aws-load-balancer-controller' },
-      [`--cluster-name=${labId}`, `--aws-vpc-id=${cluster.network.vpcId}`],
-    ),
-  });
+  // The load balancer emulation acts once the controller's Deployment is available; both programs
+  // call AWS with the lab's IRSA roles for them, as on EKS.
+  await startLbController(kc, labId, cluster.network.vpcId, await labIrsaRole(labId, 'lbController'));
+  const roleArn = await labIrsaRole(labId, 'externalDns');
+  objects = externalDnsObjects({ labId, domain, region: target.region, roleArn });
 });
 
 after(async () => {
@@ -101,7 +85,7 @@ after(async () => {
       () => true,
     ),
   ).catch(() => undefined);
-  if (kc) await deleteObjects(kc, objects).catch(() => undefined);
+  if (kc && objects) await deleteObjects(kc, objects).catch(() => undefined);
   if (zoneId) {
     const left = (await records()).filter((r) => r.Type !== 'SOA' && r.Type !== 'NS');
     if (left.length)
@@ -113,6 +97,7 @@ after(async () => {
       );
     await aws.route53.send(new DeleteHostedZoneCommand({ Id: zoneId }));
   }
+  await deleteIam(target, labId);
   await deleteTestCluster(labId);
 });
 
@@ -121,10 +106,10 @@ test('the lab manifest runs ExternalDNS, which writes the alias and TXT records;
   await applyObjects(kc, objects);
   await applyObjects(kc, objects); // applying again changes nothing
   await eventually('the sandbox runs external-dns for the cluster', async () =>
-    (await externalDnsPids()).length === 1 ? true : undefined,
+    (await externalDnsPids(labId)).length === 1 ? true : undefined,
   );
 
-  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('tetris', 'default') });
+  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('tetris') });
   await core.createNamespacedService({
     namespace: 'default',
     body: {
@@ -188,7 +173,7 @@ test('deleting the Service makes ExternalDNS remove its records, and the name st
 });
 
 test('changing the Deployment args restarts the program with them', async () => {
-  const [first] = await externalDnsPids();
+  const [first] = await externalDnsPids(labId);
   await apps.patchNamespacedDeployment({
     name: 'external-dns',
     namespace: 'kube-system',
@@ -203,17 +188,19 @@ test('changing the Deployment args restarts the program with them', async () => 
       : undefined;
   });
   const [second] = await eventually('a new external-dns process', async () => {
-    const pids = await externalDnsPids();
+    const pids = await externalDnsPids(labId);
     return pids.length === 1 && pids[0] !== first ? pids : undefined;
   });
   assert.match(readFileSync(`/proc/${second}/cmdline`, 'utf8'), /--log-level=debug/);
 });
 
 test('deleting the ExternalDNS objects stops the program', async () => {
-  await eventually('external-dns running', async () => ((await externalDnsPids()).length === 1 ? true : undefined));
+  await eventually('external-dns running', async () =>
+    (await externalDnsPids(labId)).length === 1 ? true : undefined,
+  );
   await deleteObjects(kc, objects);
   await deleteObjects(kc, objects); // deleting again is fine
   await eventually('no external-dns process left for the cluster', async () =>
-    (await externalDnsPids()).length === 0 ? true : undefined,
+    (await externalDnsPids(labId)).length === 0 ? true : undefined,
   );
 });

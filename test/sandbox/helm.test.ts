@@ -10,8 +10,16 @@ import { after, before, test } from 'node:test';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AppsV1Api, CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { helmUninstall, helmUpgradeInstall } from '../../activities/helm.js';
-import { deleteIam, ensureIrsaRole, ensureOidcProvider } from '../../activities/iam.js';
-import { aws, createTestCluster, deleteTestCluster, eventually, target, unique } from '../helpers/sandbox.js';
+import { deleteIam } from '../../activities/iam.js';
+import {
+  aws,
+  createTestCluster,
+  deleteTestCluster,
+  eventually,
+  labIrsaRole,
+  target,
+  unique,
+} from '../helpers/sandbox.js';
 
 const labId = unique('helm');
 const chart = fileURLToPath(new URL('../../sandbox/charts/aws-load-balancer-controller', import.meta.url));
@@ -38,7 +46,7 @@ before(async () => {
   const cluster = await createTestCluster(labId, 2);
   kc = cluster.kc;
   // The controller calls AWS with its service account's IRSA role, as on EKS: a real one.
-  ({ roleArn } = await ensureIrsaRole(target, labId, 'lbController', await ensureOidcProvider(target, labId)));
+  roleArn = await labIrsaRole(labId, 'lbController');
   values = {
     clusterName: labId,
     region: target.region,

@@ -26,12 +26,14 @@ import { AppsV1Api, CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kuberne
 import { deleteNetworkStack, describeNetworkStack } from '../../activities/cloudformation.js';
 import { targetIps } from '../../activities/elbv2.js';
 import { helmUpgradeInstall } from '../../activities/helm.js';
+import { deleteIam } from '../../activities/iam.js';
 import { createActivities } from '../../activities/index.js';
 import { applyObjects, deleteObjects } from '../../activities/kube-apply.js';
 import { deploymentObject, labNamespace, namespaceObject, scaleDeployment } from '../../activities/kube.js';
 import { lbcChartVersion, lbcRelease } from '../../activities/phases/lbcontroller.js';
 import { deleteNlbTest, nlbService } from '../../activities/phases/loadbalancers.js';
 import { validateSpec, type LabSpec } from '../../lab/spec.js';
+import { roleArnAnnotation } from '../../sandbox/cloud/irsa.js';
 import type { LatencyProfile } from '../../sandbox/cloud/latency.js';
 import {
   aws,
@@ -40,6 +42,7 @@ import {
   deleteTestCluster,
   eventually,
   gatewayAdmin,
+  labIrsaRole,
   target,
   unique,
 } from '../helpers/sandbox.js';
@@ -54,6 +57,8 @@ let core: CoreV1Api;
 let vpcId: string;
 let profile: LatencyProfile;
 let spec: LabSpec;
+/** The lab's IRSA role for the controller: it calls AWS with it, as on EKS. */
+let roleArn: string;
 
 const tagsOf = async (arn: string): Promise<Record<string, string>> => {
   const { TagDescriptions = [] } = await aws.elbv2.send(new DescribeTagsCommand({ ResourceArns: [arn] }));
@@ -109,7 +114,7 @@ const installController = (): Promise<unknown> =>
       region: target.region,
       vpcId,
       defaultTags,
-      serviceAccount: { create: true, name: lbcRelease.name },
+      serviceAccount: { create: true, name: lbcRelease.name, annotations: { [roleArnAnnotation]: roleArn } },
     },
     timeoutSeconds: 120,
   });
@@ -120,6 +125,7 @@ before(async () => {
   kc = cluster.kc;
   vpcId = cluster.network.vpcId;
   core = kc.makeApiClient(CoreV1Api);
+  roleArn = await labIrsaRole(labId, 'lbController');
   spec = validateSpec({ labId, region: target.region, lbControllerChart: chart }).spec!;
   await applyObjects(kc, [namespaceObject(labId), deploymentObject(labId, echo.app, echo.image, 2, echo.port)]);
 });
@@ -127,6 +133,7 @@ before(async () => {
 after(async () => {
   await gatewayAdmin('DELETE', 'faults');
   await gatewayAdmin('PUT', 'profile', profile);
+  await deleteIam(target, labId);
   await deleteTestCluster(labId);
 });
 
