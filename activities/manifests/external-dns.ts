@@ -87,6 +87,9 @@ export function externalDnsObjects(opts: ExternalDnsOptions): KubernetesObject[]
                 `--annotation-prefix=${annotationPrefix}`,
                 // The lab measures how long a name takes to resolve; the default 1m would dominate it.
                 '--interval=5s',
+                // And sync as soon as a Service changes (at most every 5 s), so a new load balancer's
+                // name is in Route53 when it appears rather than at the next interval.
+                '--events',
               ],
               env: [{ name: 'AWS_DEFAULT_REGION', value: opts.region }],
             },

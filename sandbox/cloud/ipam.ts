@@ -130,17 +130,25 @@ export class VpcCniIpam {
           instanceOf.get(p.spec.nodeName),
       )
       .sort((a, b) => String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)));
-    for (const pod of waiting) {
-      const node = pod.spec!.nodeName!;
-      const ip = await this.assign(cluster, entry, instanceOf.get(node)!, typeOf.get(node)!);
-      if (!ip) {
-        this.log(
-          `VPC CNI of ${cluster}: no free IP address on ${node} for ${pod.metadata!.namespace}/${pod.metadata!.name}`,
-        );
-        continue;
-      }
-      await this.annotate(core, pod, ip);
-    }
+    // Each node's ipamd works on its own: nodes at once, pods of one node in order. Addresses
+    // picked in this pass are reserved, since nodes may share a subnet.
+    const reserved = new Set<string>();
+    const byNode = new Map<string, V1Pod[]>();
+    for (const pod of waiting) byNode.set(pod.spec!.nodeName!, [...(byNode.get(pod.spec!.nodeName!) ?? []), pod]);
+    await Promise.all(
+      [...byNode].map(async ([node, pods]) => {
+        for (const pod of pods) {
+          const ip = await this.assign(cluster, entry, instanceOf.get(node)!, typeOf.get(node)!, reserved);
+          if (!ip) {
+            this.log(
+              `VPC CNI of ${cluster}: no free IP address on ${node} for ${pod.metadata!.namespace}/${pod.metadata!.name}`,
+            );
+            continue;
+          }
+          await this.annotate(core, pod, ip);
+        }
+      }),
+    );
   }
 
   private async instanceLimits(instanceType: string): Promise<Limits> {
@@ -161,15 +169,16 @@ export class VpcCniIpam {
     entry: ClusterEntry,
     instanceId: string,
     instanceType: string,
+    reserved: Set<string>,
   ): Promise<string | undefined> {
     const limits = await this.instanceLimits(instanceType);
     const enis = await instanceEnis(instanceId);
     const primary = enis[0];
     if (!primary) throw new Error(`instance ${instanceId} has no ENI`);
     let eni = enis.find((e) => secondaries(e).length < limits.ipv4PerEni - 1);
-    if (!eni && enis.length < limits.maxEnis) eni = await this.attachEni(cluster, instanceId, primary, enis);
+    if (!eni && enis.length < limits.maxEnis) eni = await this.attachEni(cluster, instanceId, primary, enis, reserved);
     if (!eni) return undefined;
-    const ip = await this.freeAddress(eni.SubnetId!);
+    const ip = await this.freeAddress(eni.SubnetId!, reserved);
     await moto.ec2.send(
       new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eni.NetworkInterfaceId, PrivateIpAddresses: [ip] }),
     );
@@ -182,13 +191,14 @@ export class VpcCniIpam {
     instanceId: string,
     primary: NetworkInterface,
     enis: NetworkInterface[],
+    reserved: Set<string>,
   ): Promise<NetworkInterface> {
     const { NetworkInterface: created } = await moto.ec2.send(
       new CreateNetworkInterfaceCommand({
         SubnetId: primary.SubnetId,
         Groups: (primary.Groups ?? []).map((g) => g.GroupId!),
         Description: `${cniEniDescription}${instanceId}`,
-        PrivateIpAddress: await this.freeAddress(primary.SubnetId!),
+        PrivateIpAddress: await this.freeAddress(primary.SubnetId!, reserved),
         TagSpecifications: [{ ResourceType: 'network-interface', Tags: cniTags(instanceId, cluster) }],
       }),
     );
@@ -211,7 +221,7 @@ export class VpcCniIpam {
    * from the top keeps clear of the addresses moto hands to new instances, which it counts up
    * from the bottom without looking at secondary addresses. The last address is AWS's broadcast.
    */
-  private async freeAddress(subnetId: string): Promise<string> {
+  private async freeAddress(subnetId: string, reserved: Set<string>): Promise<string> {
     const [{ Subnets = [] }, { NetworkInterfaces = [] }] = await Promise.all([
       moto.ec2.send(new DescribeSubnetsCommand({ SubnetIds: [subnetId] })),
       moto.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: [subnetId] }] })),
@@ -222,7 +232,12 @@ export class VpcCniIpam {
     );
     const first = toInt(base!);
     // AWS reserves the first four addresses and the last of every subnet.
-    for (let n = first + 2 ** (32 - Number(bits)) - 2; n >= first + 4; n--) if (!taken.has(toIp(n))) return toIp(n);
+    for (let n = first + 2 ** (32 - Number(bits)) - 2; n >= first + 4; n--) {
+      const ip = toIp(n);
+      if (taken.has(ip) || reserved.has(ip)) continue;
+      reserved.add(ip);
+      return ip;
+    }
     throw new Error(`subnet ${subnetId} has no free address`);
   }
 
