@@ -126,20 +126,15 @@ export async function findLabIds(target: Target, domain?: string): Promise<strin
   // VPC CNI puts on them with the cluster's name, which is the lab id.
   const byCluster = (tags: { Key?: string; Value?: string }[] | undefined): string | undefined =>
     labIdOf(tags) ?? tags?.find((t) => t.Key === controllerClusterTag || t.Key === cniClusterTag)?.Value;
-  for (const Filters of [tagged, [{ Name: 'tag-key', Values: [controllerClusterTag] }]])
-    for (const g of await allPages(
-      'describe security groups',
-      paginateDescribeSecurityGroups({ client: ec2 }, { Filters }),
-      (p) => p.SecurityGroups,
-    ))
-      add(byCluster(g.Tags));
-  for (const Filters of [tagged, [{ Name: 'tag-key', Values: [cniClusterTag] }]])
-    for (const eni of await allPages(
-      'describe ENIs',
-      paginateDescribeNetworkInterfaces({ client: ec2 }, { Filters }),
-      (p) => p.NetworkInterfaces,
-    ))
-      add(byCluster(eni.TagSet));
+  const orClusterTag = (key: string) => [tagged, [{ Name: 'tag-key', Values: [key] }]];
+  for (const Filters of orClusterTag(controllerClusterTag)) {
+    const pages = paginateDescribeSecurityGroups({ client: ec2 }, { Filters });
+    for (const g of await allPages('describe security groups', pages, (p) => p.SecurityGroups)) add(byCluster(g.Tags));
+  }
+  for (const Filters of orClusterTag(cniClusterTag)) {
+    const pages = paginateDescribeNetworkInterfaces({ client: ec2 }, { Filters });
+    for (const eni of await allPages('describe ENIs', pages, (p) => p.NetworkInterfaces)) add(byCluster(eni.TagSet));
+  }
 
   // Target groups too: one left alone by a failed teardown is still the lab's.
   for (const r of await elbResourcesWithTags(target)) add(labIdOf(r.tags));

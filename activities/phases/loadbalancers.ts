@@ -1,6 +1,7 @@
 // LAB.md phases 6 and 7: a Service behind an NLB and the 2048 game behind an ALB Ingress, both
 // with ip targets made by the AWS Load Balancer Controller. Each scale step checks that the
 // targets are exactly the ready pods' IPs; requests through the NLB show how they spread.
+import type { LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   ApiException,
   CoreV1Api,
@@ -115,8 +116,24 @@ function nlbObjects(labId: string, replicas: number): KubernetesObject[] {
   ];
 }
 
-async function waitForHostname(read: () => Promise<string | undefined>, what: string): Promise<string> {
-  return waitFor(`${what} to get a load balancer address`, read, { timeoutMs: 15 * 60_000, intervalMs: 2000 });
+/**
+ * The load balancer the controller made for an object: the object shows its address first, then
+ * ELBv2 is asked for the load balancer at that address.
+ */
+async function loadBalancerOf(
+  target: Target,
+  what: string,
+  kind: 'NLB' | 'ALB',
+  readHostname: () => Promise<string | undefined>,
+): Promise<{ hostname: string; lb: LoadBalancer }> {
+  const hostname = await waitFor(`${what} to get a load balancer address`, readHostname, {
+    timeoutMs: 15 * 60_000,
+    intervalMs: 2000,
+  });
+  const lb = await waitFor(`the ${kind} in ELBv2`, () => loadBalancerByHostname(target, hostname), {
+    timeoutMs: 5 * 60_000,
+  });
+  return { hostname, lb };
 }
 
 /** Scales and waits until the load balancer's targets are exactly the ready pods' IPs. */
@@ -169,14 +186,11 @@ async function waitForResolvable(target: Target, hostname: string): Promise<void
 export async function nlbTest(target: Target, kc: KubeConfig, labId: string, requests = 100): Promise<NlbResult> {
   const core = kc.makeApiClient(CoreV1Api);
   await applyObjects(kc, nlbObjects(labId, 2));
-  const hostname = await waitForHostname(async () => {
+  const { hostname, lb } = await loadBalancerOf(target, `service ${echo.service}`, 'NLB', async () => {
     const svc = await classifying('read service', () =>
       core.readNamespacedService({ name: echo.service, namespace: labNamespace }),
     );
     return svc.status?.loadBalancer?.ingress?.[0]?.hostname;
-  }, `service ${echo.service}`);
-  const lb = await waitFor('the NLB in ELBv2', () => loadBalancerByHostname(target, hostname), {
-    timeoutMs: 5 * 60_000,
   });
   const checks = [await scaleAndCheck(target, kc, echo.app, lb.LoadBalancerArn!, 2, 'initial 2 replicas')];
   await waitForResolvable(target, hostname);
@@ -191,14 +205,11 @@ export async function nlbTest(target: Target, kc: KubeConfig, labId: string, req
 export async function ingressTest(target: Target, kc: KubeConfig, labId: string): Promise<IngressResult> {
   const net = kc.makeApiClient(NetworkingV1Api);
   await applyObjects(kc, ingressObjects(labId, 3));
-  const address = await waitForHostname(async () => {
+  const { hostname: address, lb } = await loadBalancerOf(target, `ingress ${game.ingress}`, 'ALB', async () => {
     const ing = await classifying('read ingress', () =>
       net.readNamespacedIngress({ name: game.ingress, namespace: labNamespace }),
     );
     return ing.status?.loadBalancer?.ingress?.[0]?.hostname;
-  }, `ingress ${game.ingress}`);
-  const lb = await waitFor('the ALB in ELBv2', () => loadBalancerByHostname(target, address), {
-    timeoutMs: 5 * 60_000,
   });
   const checks = [await scaleAndCheck(target, kc, game.app, lb.LoadBalancerArn!, 3, 'initial 3 replicas')];
   await waitForResolvable(target, address);
