@@ -28,6 +28,7 @@ import type { LatencyProfile } from './latency.js';
 import { ControllerAws, controllerClients, type ControllerClients, type LbResources } from './lbc-aws.js';
 import { parseControllerArgs, parseTagList, type ControllerConfig, type LbObject } from './lbc-model.js';
 import type { AwsCall } from './protocol.js';
+import { ClusterLoops } from './reconcile.js';
 
 export const nlbClass = 'service.k8s.aws/nlb';
 const serviceFinalizer = 'service.k8s.aws/resources';
@@ -54,8 +55,6 @@ interface ClusterWatch {
   kc: KubeConfig;
   vpcId?: string;
   subnetIds: string[];
-  timer: NodeJS.Timeout;
-  busy: boolean;
   /** The controller's AWS clients, made again when its configuration or service account changes. */
   clients?: { key: string; aws: ControllerClients };
   /**
@@ -80,7 +79,7 @@ interface Watched {
 const jsonPatch = (path: string, value: unknown) => [{ op: 'add', path, value }];
 
 export class LoadBalancerEmulator {
-  private readonly clusters = new Map<string, ClusterWatch>();
+  private readonly loops: ClusterLoops<ClusterWatch>;
   /** Load balancer hostname (lower case) → what answers for it. */
   readonly frontends = new Map<string, Frontend>();
   readonly states: ElbStates;
@@ -90,6 +89,16 @@ export class LoadBalancerEmulator {
     private readonly log: (line: string) => void,
   ) {
     this.states = new ElbStates(profile);
+    this.loops = new ClusterLoops({
+      what: 'load balancers',
+      intervalMs: 500,
+      log,
+      round: (cluster, entry) => this.reconcile(cluster, entry),
+      // The cluster's load balancers stay in AWS (on AWS too they outlive a deleted cluster); only its fronts go.
+      release: (cluster) => {
+        for (const [host, f] of this.frontends) if (f.cluster === cluster) this.frontends.delete(host);
+      },
+    });
   }
 
   /** The gateway's ELBv2 calls: states that change with time. */
@@ -98,34 +107,21 @@ export class LoadBalancerEmulator {
   }
 
   watch(cluster: string, kc: KubeConfig, vpcConfig: { subnetIds?: string[]; vpcId?: string }): void {
-    this.unwatch(cluster);
-    const entry: ClusterWatch = {
+    this.loops.watch(cluster, {
       kc,
       vpcId: vpcConfig.vpcId,
       subnetIds: vpcConfig.subnetIds ?? [],
-      busy: false,
       deployed: new Map(),
-      timer: setInterval(() => {
-        if (entry.busy) return;
-        entry.busy = true;
-        this.reconcile(cluster, entry)
-          .catch((err: Error) => this.log(`load balancers of ${cluster}: ${err.name}: ${err.message}`))
-          .finally(() => (entry.busy = false));
-      }, 500),
-    };
-    this.clusters.set(cluster, entry);
+    });
   }
 
-  /** Stops acting for a cluster. Its load balancers stay in AWS: on AWS too they outlive a deleted cluster. */
-  unwatch(cluster: string): void {
-    const entry = this.clusters.get(cluster);
-    if (entry) clearInterval(entry.timer);
-    this.clusters.delete(cluster);
-    for (const [host, f] of this.frontends) if (f.cluster === cluster) this.frontends.delete(host);
+  /** Stops acting for a cluster; resolves once its round under way has finished. */
+  unwatch(cluster: string): Promise<void> {
+    return this.loops.unwatch(cluster);
   }
 
-  stopAll(): void {
-    for (const name of [...this.clusters.keys()]) this.unwatch(name);
+  stopAll(): Promise<void> {
+    return this.loops.stopAll();
   }
 
   /** The available controller's configuration (its flags) and service account, or undefined. */

@@ -45,8 +45,8 @@ const eks = new EksEmulator(
       iperf3.watch(name, kc);
     },
     stopping: (name) => {
-      loadBalancers.unwatch(name);
-      ipam.unwatch(name);
+      void loadBalancers.unwatch(name);
+      void ipam.unwatch(name);
       void pods.unwatch(name);
       void iperf3.unwatch(name);
     },
@@ -86,8 +86,8 @@ async function shutdown(): Promise<void> {
   gateway.close();
   front.close();
   dns.stop();
-  loadBalancers.stopAll();
-  ipam.stopAll();
+  await loadBalancers.stopAll();
+  await ipam.stopAll();
   await pods.stopAll();
   await iperf3.stopAll();
   await eks.deleteAll();

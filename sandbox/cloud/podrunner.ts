@@ -13,6 +13,7 @@ import { endpoints, logDir, sandboxCredentials, sandboxRegion } from '../config.
 import { toolPaths } from '../tools.js';
 import { ProjectedToken, podIdentityEnv, serviceAccountRoleArn } from './irsa.js';
 import { kwokKubeconfigPath, kwokName, podStateDir } from './kwok.js';
+import { ClusterLoops } from './reconcile.js';
 
 interface Program {
   name: string;
@@ -60,59 +61,41 @@ interface Instance {
 interface ClusterEntry {
   kc: KubeConfig;
   kubeconfig: string;
-  timer: NodeJS.Timeout;
-  inflight?: Promise<void>;
-  stopped: boolean;
   instances: Map<string, Instance>;
-  lastError?: string;
 }
 
 export class PodRunner {
-  private readonly clusters = new Map<string, ClusterEntry>();
+  private readonly loops: ClusterLoops<ClusterEntry>;
   private readonly missingBinaries = new Set<string>();
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(private readonly log: (line: string) => void) {
+    this.loops = new ClusterLoops({
+      what: 'programs',
+      intervalMs: 1_000,
+      log,
+      round: (cluster, entry) => this.reconcile(cluster, entry),
+      // Resolves once each program has exited: a later watch starts them again only then.
+      release: async (cluster, entry) => {
+        await Promise.all([...entry.instances.values()].map((i) => this.stop(cluster, i, 'its cluster is stopping')));
+      },
+    });
+  }
 
   watch(cluster: string, kc: KubeConfig): void {
-    const previous = this.unwatch(cluster);
-    const entry: ClusterEntry = {
-      kc,
-      kubeconfig: kwokKubeconfigPath(kwokName(cluster)),
-      stopped: false,
-      instances: new Map(),
-      timer: setInterval(() => {
-        if (entry.inflight) return;
-        entry.inflight = this.reconcile(cluster, entry)
-          .catch((err: Error) => {
-            if (err.message !== entry.lastError) this.log(`programs of ${cluster}: ${err.message}`);
-            entry.lastError = err.message;
-          })
-          .finally(() => (entry.inflight = undefined));
-      }, 1_000),
-    };
-    // A program of an earlier watch must be gone before this one starts it again.
-    entry.inflight = previous.finally(() => (entry.inflight = undefined));
-    this.clusters.set(cluster, entry);
+    this.loops.watch(cluster, { kc, kubeconfig: kwokKubeconfigPath(kwokName(cluster)), instances: new Map() });
   }
 
   /** Stops every program of the cluster; resolves once each has exited. */
-  async unwatch(cluster: string): Promise<void> {
-    const entry = this.clusters.get(cluster);
-    if (!entry) return;
-    this.clusters.delete(cluster);
-    entry.stopped = true;
-    clearInterval(entry.timer);
-    await entry.inflight;
-    await Promise.all([...entry.instances.values()].map((i) => this.stop(cluster, i, 'its cluster is stopping')));
+  unwatch(cluster: string): Promise<void> {
+    return this.loops.unwatch(cluster);
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.clusters.keys()].map((c) => this.unwatch(c)));
+  stopAll(): Promise<void> {
+    return this.loops.stopAll();
   }
 
   private async reconcile(cluster: string, entry: ClusterEntry): Promise<void> {
     const deployments = await entry.kc.makeApiClient(AppsV1Api).listDeploymentForAllNamespaces();
-    entry.lastError = undefined;
     const wanted = new Map<string, Instance>();
     for (const d of deployments.items) {
       if (d.metadata?.deletionTimestamp || (d.status?.availableReplicas ?? 0) < 1) continue;
@@ -142,7 +125,7 @@ export class PodRunner {
       const instance = entry.instances.get(key) ?? want;
       entry.instances.set(key, instance);
       await instance.token?.refresh();
-      if (instance.child || Date.now() < instance.restartAt || entry.stopped) continue;
+      if (instance.child || Date.now() < instance.restartAt || !this.loops.isWatched(cluster, entry)) continue;
       if (!existsSync(instance.binary)) {
         if (!this.missingBinaries.has(instance.binary))
           this.log(`${cluster}: ${key} waits for ${instance.binary} to be built`);
