@@ -24,7 +24,7 @@ import {
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { moto } from './aws.js';
 import { cniEniDescription } from './ec2.js';
-import { ClusterLoops } from './reconcile.js';
+import { ClusterWatcher } from './reconcile.js';
 
 export const podIpsAnnotation = 'vpc.amazonaws.com/pod-ips';
 
@@ -60,32 +60,18 @@ interface ClusterEntry {
   loaded: boolean;
 }
 
-export class VpcCniIpam {
-  private readonly loops: ClusterLoops<ClusterEntry>;
+export class VpcCniIpam extends ClusterWatcher<ClusterEntry> {
   private readonly limits = new Map<string, Limits>();
 
-  constructor(private readonly log: (line: string) => void) {
-    this.loops = new ClusterLoops({
-      what: 'VPC CNI',
-      intervalMs: 250,
-      log,
-      round: (cluster, entry) => this.reconcile(cluster, entry),
-    });
+  constructor(log: (line: string) => void) {
+    super('VPC CNI', 250, log);
   }
 
   watch(cluster: string, kc: KubeConfig): void {
-    this.loops.watch(cluster, { kc, assigned: new Map(), loaded: false });
+    this.watchWith(cluster, { kc, assigned: new Map(), loaded: false });
   }
 
-  unwatch(cluster: string): Promise<void> {
-    return this.loops.unwatch(cluster);
-  }
-
-  stopAll(): Promise<void> {
-    return this.loops.stopAll();
-  }
-
-  private async reconcile(cluster: string, entry: ClusterEntry): Promise<void> {
+  protected async reconcile(cluster: string, entry: ClusterEntry): Promise<void> {
     const core = entry.kc.makeApiClient(CoreV1Api);
     const [pods, nodes] = await Promise.all([core.listPodForAllNamespaces(), core.listNode()]);
     const instanceOf = new Map(

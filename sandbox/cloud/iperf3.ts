@@ -12,7 +12,7 @@ import { logDir } from '../config.js';
 import { portOpen, waitFor } from '../processes.js';
 import { toolPaths } from '../tools.js';
 import { kwokName, podStateDir } from './kwok.js';
-import { ClusterLoops } from './reconcile.js';
+import { ClusterWatcher } from './reconcile.js';
 
 interface Server {
   pod: string;
@@ -49,40 +49,25 @@ function freePort(): Promise<number> {
   });
 }
 
-export class Iperf3Emulator {
-  private readonly loops: ClusterLoops<ClusterWatch>;
-
-  constructor(private readonly log: (line: string) => void) {
-    this.loops = new ClusterLoops({
-      what: 'iperf3 servers',
-      intervalMs: 1_000,
-      log,
-      round: (cluster, entry) => this.reconcile(cluster, entry),
-      // Resolves once each server has exited: a later watch starts them again only then.
-      release: async (cluster, entry) => {
-        await Promise.all(
-          [...entry.servers.keys()].map((uid) => this.stop(cluster, entry, uid, 'its cluster is stopping')),
-        );
-      },
-    });
+export class Iperf3Emulator extends ClusterWatcher<ClusterWatch> {
+  constructor(log: (line: string) => void) {
+    super('iperf3 servers', 1_000, log);
   }
 
   watch(cluster: string, kc: KubeConfig): void {
     const dir = join(podStateDir(kwokName(cluster)), 'iperf3');
     mkdirSync(dir, { recursive: true });
-    this.loops.watch(cluster, { kc, dir, servers: new Map() });
+    this.watchWith(cluster, { kc, dir, servers: new Map() });
   }
 
-  /** Stops every iperf3 server of the cluster; resolves once each has exited. */
-  unwatch(cluster: string): Promise<void> {
-    return this.loops.unwatch(cluster);
+  /** Stops every iperf3 server of the cluster; resolves once each has exited, so a later watch starts them again only then. */
+  protected override async release(cluster: string, entry: ClusterWatch): Promise<void> {
+    await Promise.all(
+      [...entry.servers.keys()].map((uid) => this.stop(cluster, entry, uid, 'its cluster is stopping')),
+    );
   }
 
-  stopAll(): Promise<void> {
-    return this.loops.stopAll();
-  }
-
-  private async reconcile(cluster: string, entry: ClusterWatch): Promise<void> {
+  protected async reconcile(cluster: string, entry: ClusterWatch): Promise<void> {
     const pods = await entry.kc.makeApiClient(CoreV1Api).listPodForAllNamespaces();
     const wanted = new Map<string, V1Pod>();
     for (const pod of pods.items) {
@@ -95,7 +80,7 @@ export class Iperf3Emulator {
       await this.stop(cluster, entry, uid, pod ? 'it exited or its pod IP changed' : 'its pod is gone');
     }
     for (const [uid, pod] of wanted) {
-      if (!entry.servers.has(uid) && this.loops.isWatched(cluster, entry)) await this.start(cluster, entry, uid, pod);
+      if (!entry.servers.has(uid) && this.isWatched(cluster, entry)) await this.start(cluster, entry, uid, pod);
     }
   }
 

@@ -28,7 +28,7 @@ import type { LatencyProfile } from './latency.js';
 import { ControllerAws, controllerClients, type ControllerClients, type LbResources } from './lbc-aws.js';
 import { parseControllerArgs, parseTagList, type ControllerConfig, type LbObject } from './lbc-model.js';
 import type { AwsCall } from './protocol.js';
-import { ClusterLoops } from './reconcile.js';
+import { ClusterWatcher } from './reconcile.js';
 
 export const nlbClass = 'service.k8s.aws/nlb';
 const serviceFinalizer = 'service.k8s.aws/resources';
@@ -78,27 +78,14 @@ interface Watched {
 
 const jsonPatch = (path: string, value: unknown) => [{ op: 'add', path, value }];
 
-export class LoadBalancerEmulator {
-  private readonly loops: ClusterLoops<ClusterWatch>;
+export class LoadBalancerEmulator extends ClusterWatcher<ClusterWatch> {
   /** Load balancer hostname (lower case) → what answers for it. */
   readonly frontends = new Map<string, Frontend>();
   readonly states: ElbStates;
 
-  constructor(
-    profile: () => LatencyProfile,
-    private readonly log: (line: string) => void,
-  ) {
+  constructor(profile: () => LatencyProfile, log: (line: string) => void) {
+    super('load balancers', 500, log);
     this.states = new ElbStates(profile);
-    this.loops = new ClusterLoops({
-      what: 'load balancers',
-      intervalMs: 500,
-      log,
-      round: (cluster, entry) => this.reconcile(cluster, entry),
-      // The cluster's load balancers stay in AWS (on AWS too they outlive a deleted cluster); only its fronts go.
-      release: (cluster) => {
-        for (const [host, f] of this.frontends) if (f.cluster === cluster) this.frontends.delete(host);
-      },
-    });
   }
 
   /** The gateway's ELBv2 calls: states that change with time. */
@@ -107,7 +94,7 @@ export class LoadBalancerEmulator {
   }
 
   watch(cluster: string, kc: KubeConfig, vpcConfig: { subnetIds?: string[]; vpcId?: string }): void {
-    this.loops.watch(cluster, {
+    this.watchWith(cluster, {
       kc,
       vpcId: vpcConfig.vpcId,
       subnetIds: vpcConfig.subnetIds ?? [],
@@ -115,13 +102,9 @@ export class LoadBalancerEmulator {
     });
   }
 
-  /** Stops acting for a cluster; resolves once its round under way has finished. */
-  unwatch(cluster: string): Promise<void> {
-    return this.loops.unwatch(cluster);
-  }
-
-  stopAll(): Promise<void> {
-    return this.loops.stopAll();
+  /** Its load balancers stay in AWS (on AWS too they outlive a deleted cluster); only its fronts go. */
+  protected override release(cluster: string): void {
+    for (const [host, f] of this.frontends) if (f.cluster === cluster) this.frontends.delete(host);
   }
 
   /** The available controller's configuration (its flags) and service account, or undefined. */
@@ -141,7 +124,7 @@ export class LoadBalancerEmulator {
     };
   }
 
-  private async reconcile(cluster: string, entry: ClusterWatch): Promise<void> {
+  protected async reconcile(cluster: string, entry: ClusterWatch): Promise<void> {
     const controller = await this.controller(entry.kc);
     if (!controller) return;
     const { config, serviceAccount } = controller;

@@ -13,7 +13,7 @@ import { endpoints, logDir, sandboxCredentials, sandboxRegion } from '../config.
 import { toolPaths } from '../tools.js';
 import { ProjectedToken, podIdentityEnv, serviceAccountRoleArn } from './irsa.js';
 import { kwokKubeconfigPath, kwokName, podStateDir } from './kwok.js';
-import { ClusterLoops } from './reconcile.js';
+import { ClusterWatcher } from './reconcile.js';
 
 interface Program {
   name: string;
@@ -64,37 +64,23 @@ interface ClusterEntry {
   instances: Map<string, Instance>;
 }
 
-export class PodRunner {
-  private readonly loops: ClusterLoops<ClusterEntry>;
+export class PodRunner extends ClusterWatcher<ClusterEntry> {
   private readonly missingBinaries = new Set<string>();
 
-  constructor(private readonly log: (line: string) => void) {
-    this.loops = new ClusterLoops({
-      what: 'programs',
-      intervalMs: 1_000,
-      log,
-      round: (cluster, entry) => this.reconcile(cluster, entry),
-      // Resolves once each program has exited: a later watch starts them again only then.
-      release: async (cluster, entry) => {
-        await Promise.all([...entry.instances.values()].map((i) => this.stop(cluster, i, 'its cluster is stopping')));
-      },
-    });
+  constructor(log: (line: string) => void) {
+    super('programs', 1_000, log);
   }
 
   watch(cluster: string, kc: KubeConfig): void {
-    this.loops.watch(cluster, { kc, kubeconfig: kwokKubeconfigPath(kwokName(cluster)), instances: new Map() });
+    this.watchWith(cluster, { kc, kubeconfig: kwokKubeconfigPath(kwokName(cluster)), instances: new Map() });
   }
 
-  /** Stops every program of the cluster; resolves once each has exited. */
-  unwatch(cluster: string): Promise<void> {
-    return this.loops.unwatch(cluster);
+  /** Stops every program of the cluster; resolves once each has exited, so a later watch starts them again only then. */
+  protected override async release(cluster: string, entry: ClusterEntry): Promise<void> {
+    await Promise.all([...entry.instances.values()].map((i) => this.stop(cluster, i, 'its cluster is stopping')));
   }
 
-  stopAll(): Promise<void> {
-    return this.loops.stopAll();
-  }
-
-  private async reconcile(cluster: string, entry: ClusterEntry): Promise<void> {
+  protected async reconcile(cluster: string, entry: ClusterEntry): Promise<void> {
     const deployments = await entry.kc.makeApiClient(AppsV1Api).listDeploymentForAllNamespaces();
     const wanted = new Map<string, Instance>();
     for (const d of deployments.items) {
@@ -125,7 +111,7 @@ export class PodRunner {
       const instance = entry.instances.get(key) ?? want;
       entry.instances.set(key, instance);
       await instance.token?.refresh();
-      if (instance.child || Date.now() < instance.restartAt || !this.loops.isWatched(cluster, entry)) continue;
+      if (instance.child || Date.now() < instance.restartAt || !this.isWatched(cluster, entry)) continue;
       if (!existsSync(instance.binary)) {
         if (!this.missingBinaries.has(instance.binary))
           this.log(`${cluster}: ${key} waits for ${instance.binary} to be built`);

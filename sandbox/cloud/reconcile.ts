@@ -3,17 +3,6 @@
 // logged once until it changes or a round succeeds, and on unwatch no new round, the one under
 // way finished, then what the rounds started released.
 
-export interface ClusterLoopOptions<S> {
-  /** What the rounds keep, as error lines name it: `<what> of <cluster>: <error>`. */
-  what: string;
-  intervalMs: number;
-  log: (line: string) => void;
-  /** One reconcile round for the cluster, with the state its watch holds. */
-  round: (cluster: string, state: S) => Promise<void>;
-  /** After the cluster's last round: stops what its rounds started. */
-  release?: (cluster: string, state: S) => Promise<void> | void;
-}
-
 interface Loop<S> {
   state: S;
   timer: NodeJS.Timeout;
@@ -25,15 +14,26 @@ interface Loop<S> {
 const describe = (err: Error): string =>
   err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
 
-export class ClusterLoops<S> {
+export abstract class ClusterWatcher<S> {
   private readonly loops = new Map<string, Loop<S>>();
 
-  constructor(private readonly options: ClusterLoopOptions<S>) {}
+  /** `what` names the rounds' work in error lines: `<what> of <cluster>: <error>`. */
+  constructor(
+    private readonly what: string,
+    private readonly intervalMs: number,
+    protected readonly log: (line: string) => void,
+  ) {}
+
+  /** One reconcile round for the cluster, with the state its watch holds. */
+  protected abstract reconcile(cluster: string, state: S): Promise<void>;
+
+  /** After the cluster's last round: stops what its rounds started. */
+  protected release?(cluster: string, state: S): Promise<void> | void;
 
   /** Reconciles the cluster with `state` from now on; the first round waits for an earlier watch's release. */
-  watch(cluster: string, state: S): void {
+  protected watchWith(cluster: string, state: S): void {
     const previous = this.unwatch(cluster);
-    const loop: Loop<S> = { state, timer: setInterval(() => this.tick(cluster, loop), this.options.intervalMs) };
+    const loop: Loop<S> = { state, timer: setInterval(() => this.tick(cluster, loop), this.intervalMs) };
     loop.inflight = previous.finally(() => (loop.inflight = undefined));
     this.loops.set(cluster, loop);
   }
@@ -45,7 +45,7 @@ export class ClusterLoops<S> {
     this.loops.delete(cluster);
     clearInterval(loop.timer);
     await loop.inflight;
-    await this.options.release?.(cluster, loop.state);
+    await this.release?.(cluster, loop.state);
   }
 
   async stopAll(): Promise<void> {
@@ -53,20 +53,19 @@ export class ClusterLoops<S> {
   }
 
   /** Whether `state` is still the cluster's watch: a round that outlives it must start nothing new. */
-  isWatched(cluster: string, state: S): boolean {
+  protected isWatched(cluster: string, state: S): boolean {
     return this.loops.get(cluster)?.state === state;
   }
 
   private tick(cluster: string, loop: Loop<S>): void {
     if (loop.inflight) return;
-    loop.inflight = this.options
-      .round(cluster, loop.state)
+    loop.inflight = this.reconcile(cluster, loop.state)
       .then(() => {
         loop.lastError = undefined;
       })
       .catch((err: Error) => {
         const line = describe(err);
-        if (line !== loop.lastError) this.options.log(`${this.options.what} of ${cluster}: ${line}`);
+        if (line !== loop.lastError) this.log(`${this.what} of ${cluster}: ${line}`);
         loop.lastError = line;
       })
       .finally(() => (loop.inflight = undefined));

@@ -3,10 +3,39 @@
 // under way, and a new watch of a cluster only after the old one's release.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClusterLoops } from '../../sandbox/cloud/reconcile.js';
+import { ClusterWatcher } from '../../sandbox/cloud/reconcile.js';
 
 const intervalMs = 5;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A watcher whose rounds and release are the test's. */
+class Watcher<S> extends ClusterWatcher<S> {
+  constructor(
+    private readonly hooks: {
+      log: (line: string) => void;
+      round: (cluster: string, state: S) => Promise<void>;
+      release?: (cluster: string, state: S) => Promise<void>;
+    },
+  ) {
+    super('things', intervalMs, hooks.log);
+  }
+
+  watch(cluster: string, state: S): void {
+    this.watchWith(cluster, state);
+  }
+
+  watching(cluster: string, state: S): boolean {
+    return this.isWatched(cluster, state);
+  }
+
+  protected reconcile(cluster: string, state: S): Promise<void> {
+    return this.hooks.round(cluster, state);
+  }
+
+  protected override async release(cluster: string, state: S): Promise<void> {
+    await this.hooks.release?.(cluster, state);
+  }
+}
 
 /** A promise to settle by hand. */
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -26,9 +55,7 @@ test('a round slower than the interval is never overlapped by the next', { timeo
   let running = 0;
   let most = 0;
   let rounds = 0;
-  const loops = new ClusterLoops<object>({
-    what: 'things',
-    intervalMs,
+  const watcher = new Watcher<object>({
     log: () => undefined,
     round: async () => {
       most = Math.max(most, ++running);
@@ -37,9 +64,9 @@ test('a round slower than the interval is never overlapped by the next', { timeo
       rounds++;
     },
   });
-  loops.watch('c1', {});
+  watcher.watch('c1', {});
   await until('three rounds', () => rounds >= 3);
-  await loops.stopAll();
+  await watcher.stopAll();
   assert.equal(most, 1);
 });
 
@@ -57,18 +84,16 @@ test(
     ];
     let round = 0;
     const logged: string[] = [];
-    const loops = new ClusterLoops<object>({
-      what: 'things',
-      intervalMs,
+    const watcher = new Watcher<object>({
       log: (line) => logged.push(line),
       round: async () => {
         const err = errors[round++];
         if (err) throw err;
       },
     });
-    loops.watch('c1', {});
+    watcher.watch('c1', {});
     await until('every scripted round', () => round > errors.length);
-    await loops.unwatch('c1');
+    await watcher.unwatch('c1');
     assert.deepEqual(logged, [
       'things of c1: connection refused',
       'things of c1: connection refused',
@@ -84,24 +109,22 @@ test(
     const events: string[] = [];
     const inRound = gate();
     const finishRound = gate();
-    const loops = new ClusterLoops<{ name: string }>({
-      what: 'things',
-      intervalMs,
+    const watcher = new Watcher<{ name: string }>({
       log: (line) => events.push(line),
       round: async (cluster, state) => {
-        events.push(`round ${cluster} ${state.name} (watched: ${loops.isWatched(cluster, state)})`);
+        events.push(`round ${cluster} ${state.name} (watched: ${watcher.watching(cluster, state)})`);
         inRound.open();
         await finishRound.promise;
-        events.push(`round ${cluster} ${state.name} done (watched: ${loops.isWatched(cluster, state)})`);
+        events.push(`round ${cluster} ${state.name} done (watched: ${watcher.watching(cluster, state)})`);
       },
       release: async (cluster, state) => {
         await sleep(intervalMs);
         events.push(`released ${cluster} ${state.name}`);
       },
     });
-    loops.watch('c1', { name: 'first' });
+    watcher.watch('c1', { name: 'first' });
     await inRound.promise;
-    const unwatched = loops.unwatch('c1').then(() => events.push('unwatched'));
+    const unwatched = watcher.unwatch('c1').then(() => events.push('unwatched'));
     await sleep(intervalMs * 4);
     finishRound.open();
     await unwatched;
@@ -121,9 +144,7 @@ test(
   async () => {
     const events: string[] = [];
     const releaseDone = gate();
-    const loops = new ClusterLoops<{ name: string }>({
-      what: 'things',
-      intervalMs,
+    const watcher = new Watcher<{ name: string }>({
       log: (line) => events.push(line),
       round: async (_cluster, state) => void events.push(`round ${state.name}`),
       release: async (_cluster, state) => {
@@ -132,14 +153,14 @@ test(
         events.push(`released ${state.name}`);
       },
     });
-    loops.watch('c1', { name: 'first' });
+    watcher.watch('c1', { name: 'first' });
     await until('a first round', () => events.includes('round first'));
-    loops.watch('c1', { name: 'second' });
+    watcher.watch('c1', { name: 'second' });
     await sleep(intervalMs * 4);
     assert.ok(!events.includes('round second'), events.join('\n'));
     releaseDone.open();
     await until('a round of the second watch', () => events.includes('round second'));
-    await loops.stopAll();
+    await watcher.stopAll();
     const fromRelease = events.slice(events.indexOf('releasing first'));
     assert.deepEqual(fromRelease.slice(0, 3), ['releasing first', 'released first', 'round second']);
     assert.equal(fromRelease.at(-1), 'released second');
