@@ -55,6 +55,10 @@ const cases: { failing: Activity; phase: PhaseId; undos: Activity[] }[] = [
   { failing: 'iperf3Test', phase: 'iperf3', undos: from('deleteIperf3Test') },
 ];
 
+/** The calls after `activity`'s, without the report written around the teardown. */
+const callsAfter = (calls: Activity[], activity: Activity): Activity[] =>
+  calls.slice(calls.indexOf(activity) + 1).filter((a) => a !== 'writeReport');
+
 const temporalInstalled = existsSync(toolPaths.temporal);
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -127,9 +131,7 @@ for (const c of cases) {
       const { outcome, calls } = await runLab(c.failing);
       assert.equal(outcome.report.outcome, 'failed');
       assert.equal(outcome.report.phases.find((p) => p.status === 'failed')?.phase, c.phase);
-      // After the failing call: the undos, then the leak check (the report is written around them).
-      const afterFailure = calls.slice(calls.indexOf(c.failing) + 1).filter((a) => a !== 'writeReport');
-      assert.deepEqual(afterFailure, [...c.undos, 'findLeftovers']);
+      assert.deepEqual(callsAfter(calls, c.failing), [...c.undos, 'findLeftovers']);
       assert.deepEqual(
         outcome.report.teardown?.map((t) => t.ok),
         c.undos.map(() => true),
@@ -141,8 +143,7 @@ for (const c of cases) {
 test('a lab that passes runs every undo, newest first, after its last phase', { skip }, async () => {
   const { outcome, calls } = await runLab();
   assert.equal(outcome.report.outcome, 'passed', outcome.report.error);
-  const afterIperf3 = calls.slice(calls.indexOf('iperf3Test') + 1).filter((a) => a !== 'writeReport');
-  assert.deepEqual(afterIperf3, [...newestFirst, 'findLeftovers']);
+  assert.deepEqual(callsAfter(calls, 'iperf3Test'), [...newestFirst, 'findLeftovers']);
   assert.ok(
     calls.slice(0, calls.indexOf('iperf3Test')).every((a) => !undoActivities.has(a)),
     'no undo runs before',
@@ -151,10 +152,7 @@ test('a lab that passes runs every undo, newest first, after its last phase', { 
 
 test('an undo that fails does not stop the older ones, and the teardown says which failed', { skip }, async () => {
   const { outcome, calls } = await runLab('podDensity', 'deleteNodegroups');
-  assert.deepEqual(
-    calls.slice(calls.indexOf('podDensity') + 1).filter((a) => a !== 'writeReport'),
-    [...from('deleteDensityWorkload'), 'findLeftovers'],
-  );
+  assert.deepEqual(callsAfter(calls, 'podDensity'), [...from('deleteDensityWorkload'), 'findLeftovers']);
   assert.deepEqual(
     outcome.report.teardown?.map((t) => `${t.step}: ${t.ok}`),
     ['delete density test: true', 'delete node groups: false', 'delete cluster: true', 'delete network stack: true'],
