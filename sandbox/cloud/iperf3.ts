@@ -60,7 +60,7 @@ export class Iperf3Emulator extends ClusterWatcher<ClusterWatch> {
     this.watchWith(cluster, { kc, dir, servers: new Map() });
   }
 
-  /** Stops every iperf3 server of the cluster; resolves once each has exited, so a later watch starts them again only then. */
+  /** Stops every iperf3 server of the cluster; resolves once each has exited, before a later watch starts it again. */
   protected override async release(cluster: string, entry: ClusterWatch): Promise<void> {
     await Promise.all(
       [...entry.servers.keys()].map((uid) => this.stop(cluster, entry, uid, 'its cluster is stopping')),

@@ -75,7 +75,7 @@ export class PodRunner extends ClusterWatcher<ClusterEntry> {
     this.watchWith(cluster, { kc, kubeconfig: kwokKubeconfigPath(kwokName(cluster)), instances: new Map() });
   }
 
-  /** Stops every program of the cluster; resolves once each has exited, so a later watch starts them again only then. */
+  /** Stops every program of the cluster; resolves once each has exited, before a later watch starts it again. */
   protected override async release(cluster: string, entry: ClusterEntry): Promise<void> {
     await Promise.all([...entry.instances.values()].map((i) => this.stop(cluster, i, 'its cluster is stopping')));
   }
