@@ -86,7 +86,7 @@ async function withHelm<T>(kc: KubeConfig, use: (session: HelmSession) => Promis
 }
 
 /** Removes the token, and anything shaped like an EKS or bearer token, from helm's output. */
-function redact(text: string, token: string | undefined): string {
+export function redact(text: string, token: string | undefined): string {
   const withoutToken = token ? text.split(token).join('<token>') : text;
   return withoutToken
     .replace(/k8s-aws-v1\.[A-Za-z0-9_\-=]+/g, 'k8s-aws-v1.<redacted>')

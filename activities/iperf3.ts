@@ -155,7 +155,7 @@ async function execInClient(kc: KubeConfig, o: Iperf3Options, command: string[],
   return out;
 }
 
-function parseReport(name: string, out: string): Iperf3Json {
+export function parseReport(name: string, out: string): Iperf3Json {
   try {
     return JSON.parse(out) as Iperf3Json;
   } catch {
@@ -164,7 +164,7 @@ function parseReport(name: string, out: string): Iperf3Json {
 }
 
 /** The test's summary from iperf3's JSON report: what the receiver measured. */
-function summarize(name: string, protocol: 'tcp' | 'udp', report: Iperf3Json): Iperf3Test {
+export function summarize(name: string, protocol: 'tcp' | 'udp', report: Iperf3Json): Iperf3Test {
   const end = report.end;
   if (report.error || !end) throw new Error(`iperf3 ${name} test failed: ${report.error ?? 'no results'}`);
   if (protocol === 'udp') {

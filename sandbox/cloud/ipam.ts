@@ -24,6 +24,7 @@ import {
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { moto } from './aws.js';
 import { cniEniDescription } from './ec2.js';
+import { ClusterWatcher } from './reconcile.js';
 
 export const podIpsAnnotation = 'vpc.amazonaws.com/pod-ips';
 
@@ -54,51 +55,23 @@ async function instanceEnis(instanceId: string): Promise<NetworkInterface[]> {
 
 interface ClusterEntry {
   kc: KubeConfig;
-  timer: NodeJS.Timeout;
-  inflight?: Promise<void>;
   /** Pod addresses the sandbox assigned and has not yet freed: address → ENI. */
   assigned: Map<string, string>;
   loaded: boolean;
-  lastError?: string;
 }
 
-export class VpcCniIpam {
-  private readonly clusters = new Map<string, ClusterEntry>();
+export class VpcCniIpam extends ClusterWatcher<ClusterEntry> {
   private readonly limits = new Map<string, Limits>();
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(log: (line: string) => void) {
+    super('VPC CNI', 250, log);
+  }
 
   watch(cluster: string, kc: KubeConfig): void {
-    this.unwatch(cluster);
-    const entry: ClusterEntry = {
-      kc,
-      assigned: new Map(),
-      loaded: false,
-      timer: setInterval(() => {
-        if (entry.inflight) return;
-        entry.inflight = this.reconcile(cluster, entry)
-          .then(() => (entry.lastError = undefined))
-          .catch((err: Error) => {
-            if (err.message !== entry.lastError) this.log(`VPC CNI of ${cluster}: ${err.message}`);
-            entry.lastError = err.message;
-          })
-          .finally(() => (entry.inflight = undefined));
-      }, 250),
-    };
-    this.clusters.set(cluster, entry);
+    this.watchWith(cluster, { kc, assigned: new Map(), loaded: false });
   }
 
-  unwatch(cluster: string): void {
-    const entry = this.clusters.get(cluster);
-    if (entry) clearInterval(entry.timer);
-    this.clusters.delete(cluster);
-  }
-
-  stopAll(): void {
-    for (const cluster of [...this.clusters.keys()]) this.unwatch(cluster);
-  }
-
-  private async reconcile(cluster: string, entry: ClusterEntry): Promise<void> {
+  protected async reconcile(cluster: string, entry: ClusterEntry): Promise<void> {
     const core = entry.kc.makeApiClient(CoreV1Api);
     const [pods, nodes] = await Promise.all([core.listPodForAllNamespaces(), core.listNode()]);
     const instanceOf = new Map(

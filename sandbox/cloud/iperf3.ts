@@ -12,6 +12,7 @@ import { logDir } from '../config.js';
 import { portOpen, waitFor } from '../processes.js';
 import { toolPaths } from '../tools.js';
 import { kwokName, podStateDir } from './kwok.js';
+import { ClusterWatcher } from './reconcile.js';
 
 interface Server {
   pod: string;
@@ -26,11 +27,8 @@ interface ClusterWatch {
   kc: KubeConfig;
   /** Where the shim looks: `<pod IP>.port` files, and each server's pid file. */
   dir: string;
-  timer: NodeJS.Timeout;
-  inflight?: Promise<void>;
   /** Running servers by pod uid. */
   servers: Map<string, Server>;
-  lastError?: string;
 }
 
 /** A container that runs the iperf3 server: the iperf3 image, with `-s` in its command line. */
@@ -51,53 +49,26 @@ function freePort(): Promise<number> {
   });
 }
 
-export class Iperf3Emulator {
-  private readonly clusters = new Map<string, ClusterWatch>();
-
-  constructor(private readonly log: (line: string) => void) {}
-
-  watch(cluster: string, kc: KubeConfig): void {
-    const previous = this.unwatch(cluster);
-    const dir = join(podStateDir(kwokName(cluster)), 'iperf3');
-    mkdirSync(dir, { recursive: true });
-    const entry: ClusterWatch = {
-      kc,
-      dir,
-      servers: new Map(),
-      timer: setInterval(() => {
-        if (entry.inflight) return;
-        entry.inflight = this.reconcile(cluster, entry)
-          .catch((err: Error) => {
-            if (err.message !== entry.lastError) this.log(`iperf3 servers of ${cluster}: ${err.message}`);
-            entry.lastError = err.message;
-          })
-          .finally(() => (entry.inflight = undefined));
-      }, 1_000),
-    };
-    // The servers of an earlier watch must be gone before this one starts them again.
-    entry.inflight = previous.finally(() => (entry.inflight = undefined));
-    this.clusters.set(cluster, entry);
+export class Iperf3Emulator extends ClusterWatcher<ClusterWatch> {
+  constructor(log: (line: string) => void) {
+    super('iperf3 servers', 1_000, log);
   }
 
-  /** Stops every iperf3 server of the cluster; resolves once each has exited. */
-  async unwatch(cluster: string): Promise<void> {
-    const entry = this.clusters.get(cluster);
-    if (!entry) return;
-    this.clusters.delete(cluster);
-    clearInterval(entry.timer);
-    await entry.inflight;
+  watch(cluster: string, kc: KubeConfig): void {
+    const dir = join(podStateDir(kwokName(cluster)), 'iperf3');
+    mkdirSync(dir, { recursive: true });
+    this.watchWith(cluster, { kc, dir, servers: new Map() });
+  }
+
+  /** Stops every iperf3 server of the cluster; resolves once each has exited, before a later watch starts it again. */
+  protected override async release(cluster: string, entry: ClusterWatch): Promise<void> {
     await Promise.all(
       [...entry.servers.keys()].map((uid) => this.stop(cluster, entry, uid, 'its cluster is stopping')),
     );
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.clusters.keys()].map((c) => this.unwatch(c)));
-  }
-
-  private async reconcile(cluster: string, entry: ClusterWatch): Promise<void> {
+  protected async reconcile(cluster: string, entry: ClusterWatch): Promise<void> {
     const pods = await entry.kc.makeApiClient(CoreV1Api).listPodForAllNamespaces();
-    entry.lastError = undefined;
     const wanted = new Map<string, V1Pod>();
     for (const pod of pods.items) {
       const running = pod.status?.phase === 'Running' && pod.status.podIP && !pod.metadata?.deletionTimestamp;
@@ -109,7 +80,7 @@ export class Iperf3Emulator {
       await this.stop(cluster, entry, uid, pod ? 'it exited or its pod IP changed' : 'its pod is gone');
     }
     for (const [uid, pod] of wanted) {
-      if (!entry.servers.has(uid) && this.clusters.get(cluster) === entry) await this.start(cluster, entry, uid, pod);
+      if (!entry.servers.has(uid) && this.isWatched(cluster, entry)) await this.start(cluster, entry, uid, pod);
     }
   }
 

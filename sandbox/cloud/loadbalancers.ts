@@ -30,6 +30,7 @@ import { ControllerAws, controllerClients, type ControllerClients, type LbResour
 import { parseControllerArgs, parseTagList, type ControllerConfig, type LbObject } from './lbc-model.js';
 import type { InstanceRoleCredentials } from './node-role.js';
 import type { AwsCall } from './protocol.js';
+import { ClusterWatcher } from './reconcile.js';
 
 export const nlbClass = 'service.k8s.aws/nlb';
 const serviceFinalizer = 'service.k8s.aws/resources';
@@ -56,8 +57,6 @@ interface ClusterWatch {
   kc: KubeConfig;
   vpcId?: string;
   subnetIds: string[];
-  timer: NodeJS.Timeout;
-  busy: boolean;
   /** The controller's AWS clients, made again when its configuration or service account changes. */
   clients?: { key: string; aws: ControllerClients };
   /**
@@ -83,8 +82,7 @@ interface Watched {
 
 const jsonPatch = (path: string, value: unknown) => [{ op: 'add', path, value }];
 
-export class LoadBalancerEmulator {
-  private readonly clusters = new Map<string, ClusterWatch>();
+export class LoadBalancerEmulator extends ClusterWatcher<ClusterWatch> {
   /** Load balancer hostname (lower case) → what answers for it. */
   readonly frontends = new Map<string, Frontend>();
   readonly states: ElbStates;
@@ -92,8 +90,9 @@ export class LoadBalancerEmulator {
   constructor(
     profile: () => LatencyProfile,
     private readonly instanceRoleCredentials: InstanceRoleCredentials,
-    private readonly log: (line: string) => void,
+    log: (line: string) => void,
   ) {
+    super('load balancers', 500, log);
     this.states = new ElbStates(profile);
   }
 
@@ -103,35 +102,18 @@ export class LoadBalancerEmulator {
   }
 
   watch(cluster: string, kc: KubeConfig, vpcConfig: { subnetIds?: string[]; vpcId?: string }): void {
-    this.unwatch(cluster);
-    const entry: ClusterWatch = {
+    this.watchWith(cluster, {
       kc,
       vpcId: vpcConfig.vpcId,
       subnetIds: vpcConfig.subnetIds ?? [],
-      busy: false,
       deployed: new Map(),
       reported: new Map(),
-      timer: setInterval(() => {
-        if (entry.busy) return;
-        entry.busy = true;
-        this.reconcile(cluster, entry)
-          .catch((err: Error) => this.log(`load balancers of ${cluster}: ${err.name}: ${err.message}`))
-          .finally(() => (entry.busy = false));
-      }, 500),
-    };
-    this.clusters.set(cluster, entry);
+    });
   }
 
-  /** Stops acting for a cluster. Its load balancers stay in AWS: on AWS too they outlive a deleted cluster. */
-  unwatch(cluster: string): void {
-    const entry = this.clusters.get(cluster);
-    if (entry) clearInterval(entry.timer);
-    this.clusters.delete(cluster);
+  /** Its load balancers stay in AWS (on AWS too they outlive a deleted cluster); only its fronts go. */
+  protected override release(cluster: string): void {
     for (const [host, f] of this.frontends) if (f.cluster === cluster) this.frontends.delete(host);
-  }
-
-  stopAll(): void {
-    for (const name of [...this.clusters.keys()]) this.unwatch(name);
   }
 
   /** The available controller's configuration (its flags), service account and Deployment, or undefined. */
@@ -155,7 +137,7 @@ export class LoadBalancerEmulator {
     };
   }
 
-  private async reconcile(cluster: string, entry: ClusterWatch): Promise<void> {
+  protected async reconcile(cluster: string, entry: ClusterWatch): Promise<void> {
     const controller = await this.controller(entry.kc);
     if (!controller) return;
     const { config, serviceAccount, deployment } = controller;

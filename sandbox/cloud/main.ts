@@ -54,8 +54,8 @@ const eks = new EksEmulator(
       iperf3.watch(name, kc);
     },
     stopping: (name) => {
-      loadBalancers.unwatch(name);
-      ipam.unwatch(name);
+      void loadBalancers.unwatch(name);
+      void ipam.unwatch(name);
       void pods.unwatch(name);
       void iperf3.unwatch(name);
     },
@@ -95,8 +95,8 @@ async function shutdown(): Promise<void> {
   gateway.close();
   front.close();
   dns.stop();
-  loadBalancers.stopAll();
-  ipam.stopAll();
+  await loadBalancers.stopAll();
+  await ipam.stopAll();
   await pods.stopAll();
   await iperf3.stopAll();
   await eks.deleteAll();

@@ -15,6 +15,7 @@ import { toolPaths } from '../tools.js';
 import { ProjectedToken, podIdentityEnv, serviceAccountRoleArn } from './irsa.js';
 import { kwokKubeconfigPath, kwokName, podStateDir } from './kwok.js';
 import { InstanceMetadata, nodeIdentity, type InstanceRoleCredentials } from './node-role.js';
+import { ClusterWatcher } from './reconcile.js';
 
 interface Program {
   name: string;
@@ -62,66 +63,38 @@ interface Instance {
 interface ClusterEntry {
   kc: KubeConfig;
   kubeconfig: string;
-  timer: NodeJS.Timeout;
-  inflight?: Promise<void>;
-  stopped: boolean;
   instances: Map<string, Instance>;
   /** The metadata service of each node (by instance id) a program without IRSA runs on. */
   metadata: Map<string, InstanceMetadata>;
-  lastError?: string;
 }
 
-export class PodRunner {
-  private readonly clusters = new Map<string, ClusterEntry>();
+export class PodRunner extends ClusterWatcher<ClusterEntry> {
   private readonly missingBinaries = new Set<string>();
 
   constructor(
     private readonly instanceRoleCredentials: InstanceRoleCredentials,
-    private readonly log: (line: string) => void,
-  ) {}
-
-  watch(cluster: string, kc: KubeConfig): void {
-    const previous = this.unwatch(cluster);
-    const entry: ClusterEntry = {
-      kc,
-      kubeconfig: kwokKubeconfigPath(kwokName(cluster)),
-      stopped: false,
-      instances: new Map(),
-      metadata: new Map(),
-      timer: setInterval(() => {
-        if (entry.inflight) return;
-        entry.inflight = this.reconcile(cluster, entry)
-          .catch((err: Error) => {
-            if (err.message !== entry.lastError) this.log(`programs of ${cluster}: ${err.message}`);
-            entry.lastError = err.message;
-          })
-          .finally(() => (entry.inflight = undefined));
-      }, 1_000),
-    };
-    // A program of an earlier watch must be gone before this one starts it again.
-    entry.inflight = previous.finally(() => (entry.inflight = undefined));
-    this.clusters.set(cluster, entry);
+    log: (line: string) => void,
+  ) {
+    super('programs', 1_000, log);
   }
 
-  /** Stops every program of the cluster; resolves once each has exited. */
-  async unwatch(cluster: string): Promise<void> {
-    const entry = this.clusters.get(cluster);
-    if (!entry) return;
-    this.clusters.delete(cluster);
-    entry.stopped = true;
-    clearInterval(entry.timer);
-    await entry.inflight;
+  watch(cluster: string, kc: KubeConfig): void {
+    this.watchWith(cluster, {
+      kc,
+      kubeconfig: kwokKubeconfigPath(kwokName(cluster)),
+      instances: new Map(),
+      metadata: new Map(),
+    });
+  }
+
+  /** Stops every program of the cluster; resolves once each has exited, before a later watch starts it again. */
+  protected override async release(cluster: string, entry: ClusterEntry): Promise<void> {
     await Promise.all([...entry.instances.values()].map((i) => this.stop(cluster, i, 'its cluster is stopping')));
     for (const metadata of entry.metadata.values()) metadata.close();
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.clusters.keys()].map((c) => this.unwatch(c)));
-  }
-
-  private async reconcile(cluster: string, entry: ClusterEntry): Promise<void> {
+  protected async reconcile(cluster: string, entry: ClusterEntry): Promise<void> {
     const deployments = await entry.kc.makeApiClient(AppsV1Api).listDeploymentForAllNamespaces();
-    entry.lastError = undefined;
     const wanted = new Map<string, Instance>();
     for (const d of deployments.items) {
       if (d.metadata?.deletionTimestamp || (d.status?.availableReplicas ?? 0) < 1) continue;
@@ -154,7 +127,7 @@ export class PodRunner {
       const instance = entry.instances.get(key) ?? want;
       entry.instances.set(key, instance);
       await instance.token?.refresh();
-      if (instance.child || Date.now() < instance.restartAt || entry.stopped) continue;
+      if (instance.child || Date.now() < instance.restartAt || !this.isWatched(cluster, entry)) continue;
       if (!existsSync(instance.binary)) {
         if (!this.missingBinaries.has(instance.binary))
           this.log(`${cluster}: ${key} waits for ${instance.binary} to be built`);

@@ -13,6 +13,7 @@ const rr = (Name: string, Type: ResourceRecordSet['Type'], value: string): Resou
   TTL: 300,
   ResourceRecords: [{ Value: value }],
 });
+const names = (rs: ResourceRecordSet[]): string[] => rs.map((r) => `${r.Name} ${r.Type}`);
 const owner = (id: string): string =>
   `"heritage=external-dns,external-dns/owner=${id},external-dns/resource=service/default/x"`;
 
@@ -37,7 +38,6 @@ test("a lab owns its registry records and the records they name, never the apex,
     rr(`my-tetris.${zone}`, 'A', '192.0.2.3'),
     rr(`www.${zone}`, 'A', '192.0.2.4'),
   ];
-  const names = (rs: ResourceRecordSet[]) => rs.map((r) => `${r.Name} ${r.Type}`);
   assert.deepEqual(names(ownedRecordsOf(all, 'lab-a')), [
     `a-tetris.${zone} TXT`,
     `tetris.${zone} A`,
@@ -52,6 +52,44 @@ test("a lab owns its registry records and the records they name, never the apex,
     names(ownedRecordsOf(apex, 'lab-a')).filter((n) => n.startsWith(`${zone} `)),
     [`${zone} TXT`, `${zone} A`],
   );
+});
+
+test("the registry value's fields may come in any order, and one value of several may be the registry's", () => {
+  assert.equal(
+    externalDnsOwner('"external-dns/resource=ingress/default/x,external-dns/owner=lab-a,heritage=external-dns"'),
+    'lab-a',
+  );
+  assert.equal(externalDnsOwner('heritage=external-dns,external-dns/owner=lab-a'), 'lab-a', 'unquoted');
+  const txt: ResourceRecordSet = {
+    Name: `tetris.${zone}`,
+    Type: 'TXT',
+    TTL: 300,
+    ResourceRecords: [{ Value: '"v=spf1 -all"' }, { Value: owner('lab-a') }],
+  };
+  assert.deepEqual(names(ownedRecordsOf([txt, rr(`tetris.${zone}`, 'A', '192.0.2.1')], 'lab-a')), [
+    `tetris.${zone} TXT`,
+    `tetris.${zone} A`,
+  ]);
+  assert.deepEqual(ownedRecordsOf([txt], 'lab-b'), []);
+});
+
+test("a registry record names its record whatever the case and final dot, a wildcard's as well", () => {
+  const all = [
+    // ExternalDNS writes the names it was given; Route53 answers in lower case with a final dot.
+    rr('cname-Game.LAB.example.com', 'TXT', owner('lab-a')),
+    rr(`game.${zone}`, 'CNAME', 'lb.example.net'),
+    // A wildcard's registry record is `a-*.<rest>`; Route53 lists `*` as \052.
+    rr(`a-\\052.apps.${zone}`, 'TXT', owner('lab-a')),
+    rr(`\\052.apps.${zone}`, 'A', '192.0.2.5'),
+    rr(`\\052.apps.${zone}`, 'AAAA', '2001:db8::5'), // named by no `aaaa-` record
+    rr(`x.apps.${zone}`, 'A', '192.0.2.6'), // a name the wildcard covers is not the wildcard record
+  ];
+  assert.deepEqual(names(ownedRecordsOf(all, 'lab-a')), [
+    `cname-Game.LAB.example.com TXT`,
+    `game.${zone} CNAME`,
+    `a-\\052.apps.${zone} TXT`,
+    `\\052.apps.${zone} A`,
+  ]);
 });
 
 test('a zone made by a lab run is recognised by its CallerReference', () => {
