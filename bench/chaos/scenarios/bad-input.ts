@@ -59,15 +59,18 @@ const schemaCases: [string, string][] = [
   ['--target', 'gcp'],
   ['--profile', 'slow'],
   ['--report-dir', ''],
-  ['--report-dir', '/etc/hostname'],
-  ['--report-dir', '/proc/version/reports'],
 ];
 
-/** Decided by AWS look-ups (EKS versions, zones, instance types): the lab must refuse at validation. */
+/**
+ * Decided by AWS look-ups (EKS versions, regions, zones, instance types) or on the worker's machine
+ * (where it writes reports): the lab must refuse at validation.
+ */
 const lookupCases: [string, string][] = [
   ['--kubernetes-version', '1.24'],
   ['--region', 'xx-fake-9'],
   ['--instance-type', 't9.huge'],
+  ['--report-dir', '/etc/hostname'],
+  ['--report-dir', '/proc/version/reports'],
 ];
 
 /** Malformed arguments of `npm run lab -- extend-ttl <lab> <duration>`. */
