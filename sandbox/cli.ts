@@ -1,12 +1,34 @@
 // `npm run sandbox -- up | down | status | reset [--profile fast|realistic] [--quiet]`
+import '../activities/aws-sdk-env.js';
 import { parseArgs } from 'node:util';
 import { stateDir } from './config.js';
 import { down, reset, status, up, type Profile } from './sandbox.js';
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: { profile: { type: 'string', default: 'fast' }, quiet: { type: 'boolean', default: false } },
-});
+const usage = `npm run sandbox -- up | down | status | reset [--profile fast|realistic] [--quiet]
+  up      start Temporal, moto, the AWS gateway and DNS (installing the tools the first time)
+  down    stop them; the clusters' control planes go too
+  status  what runs, where, and the latency profile (the default command)
+  reset   stop and delete all sandbox state`;
+
+const options = {
+  profile: { type: 'string', default: 'fast' },
+  quiet: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function parse(): ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof options }>> {
+  try {
+    return parseArgs({ allowPositionals: true, options });
+  } catch (err) {
+    console.error(`sandbox: ${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+const { positionals, values } = parse();
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 const command = positionals[0] ?? 'status';
 
 async function printStatus(): Promise<void> {
