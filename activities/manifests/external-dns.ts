@@ -87,9 +87,11 @@ export function externalDnsObjects(opts: ExternalDnsOptions): KubernetesObject[]
                 `--annotation-prefix=${annotationPrefix}`,
                 // The lab measures how long a name takes to resolve; the default 1m would dominate it.
                 '--interval=5s',
-                // And sync as soon as a Service changes (at most every 5 s), so a new load balancer's
-                // name is in Route53 when it appears rather than at the next interval.
+                // And sync as soon as a Service changes, so a new load balancer's name is in Route53
+                // (and a deleted one's gone) when it changes rather than at the next interval. At most
+                // once a second: each sync is a few Route53 calls, under its 5 per second.
                 '--events',
+                '--min-event-sync-interval=1s',
               ],
               env: [{ name: 'AWS_DEFAULT_REGION', value: opts.region }],
             },
