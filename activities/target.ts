@@ -16,6 +16,11 @@ export interface Target {
   loadBalancerHttp: (hostname: string) => string;
   /** The helm binary the worker runs. */
   helmBinary: string;
+  /**
+   * Where the worker installs the load balancer controller's chart from, when not the spec's
+   * (`eks/aws-load-balancer-controller`): the sandbox's stand-in chart, on the worker's machine.
+   */
+  lbControllerChart?: string;
 }
 
 /**

@@ -1,8 +1,6 @@
 // start-lab's flags, each declared once. The spec flags (shared with `schedule create`) only
 // translate words into the fields of a LabSpecInput; validation itself is lab/spec.ts's, and its
 // problems are reported under the flags declared here.
-import { join } from 'node:path';
-import { projectRoot } from '../lab/local.js';
 import { optionalPhases } from '../lab/phases.js';
 import type { LabSpecInput, SpecProblem } from '../lab/spec.js';
 import type { Flags, FlagValues } from './cli.js';
@@ -100,9 +98,8 @@ export function specOf(values: FlagValues<typeof specFlags>, labId: string): Lab
     kubernetesVersion: values['kubernetes-version'],
     allowExtendedSupport: values['allow-extended-support'],
     reportDir: values['report-dir'],
-    // The sandbox has no zone of its own and no chart repository: the lab makes the zone, and
-    // Helm installs the sandbox's stand-in chart.
+    // The sandbox has no zone of its own: the lab makes it. (Its worker installs the controller
+    // from the sandbox's stand-in chart: see the sandbox target.)
     createZone: sandbox,
-    lbControllerChart: sandbox ? join(projectRoot, 'sandbox', 'charts', 'aws-load-balancer-controller') : undefined,
   };
 }

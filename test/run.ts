@@ -1,5 +1,6 @@
 // `npm test`: brings the sandbox up (installing it the first time), runs every test file with
 // Node's test runner, and takes down again only what it started itself.
+import '../activities/aws-sdk-env.js';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

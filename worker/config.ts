@@ -2,7 +2,9 @@
 // NETLAB_TARGET=sandbox|aws, with AWS credentials from the default chain. The sandbox's
 // endpoints, placeholder credentials and tools are read here and nowhere in the activities.
 // (Where Temporal is: activities/temporal.ts.)
+import { join } from 'node:path';
 import type { Target } from '../activities/target.js';
+import { projectRoot } from '../lab/local.js';
 import { endpoints, ports, sandboxCredentials, sandboxRegion } from '../sandbox/config.js';
 import { toolPaths } from '../sandbox/tools.js';
 
@@ -15,6 +17,7 @@ export function sandboxTarget(region = sandboxRegion): Target {
     dnsServer: endpoints.dns,
     loadBalancerHttp: (hostname) => `http://${hostname}:${ports.lbFront}`,
     helmBinary: toolPaths.helm,
+    lbControllerChart: join(projectRoot, 'sandbox', 'charts', 'aws-load-balancer-controller'),
   };
 }
 

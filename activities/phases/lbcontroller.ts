@@ -31,7 +31,7 @@ export async function installLbController(
   const { roleArn, policyArn } = await ensureIrsaRole(target, spec.labId, 'lbController', oidc);
   const release = await helmUpgradeInstall(target, kc, {
     ...lbcRelease,
-    chart: spec.lbControllerChart,
+    chart: target.lbControllerChart ?? spec.lbControllerChart,
     version: lbcChartVersion,
     values: {
       clusterName: clusterName(spec.labId),

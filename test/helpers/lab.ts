@@ -16,7 +16,7 @@ import { labOutcome } from '../../client/follow.js';
 import { sandboxTarget } from '../../worker/config.js';
 import type { LabOutcome } from '../../lab/signals.js';
 import type { LabSpecInput } from '../../lab/spec.js';
-import { endpoints, projectRoot } from '../../sandbox/config.js';
+import { endpoints } from '../../sandbox/config.js';
 import { unique } from './sandbox.js';
 
 // Workers in tests say only what went wrong.
@@ -40,7 +40,6 @@ export function sandboxSpec(overrides: Partial<LabSpecInput> = {}): LabSpecInput
   return {
     labId: unique('t'),
     createZone: true,
-    lbControllerChart: `${projectRoot}/sandbox/charts/aws-load-balancer-controller`,
     iperf3: { seconds: 1, parallel: 2, udpBandwidth: '1G' },
     ...overrides,
   };

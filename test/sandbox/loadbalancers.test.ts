@@ -126,7 +126,7 @@ before(async () => {
   vpcId = cluster.network.vpcId;
   core = kc.makeApiClient(CoreV1Api);
   roleArn = await labIrsaRole(labId, 'lbController');
-  spec = validateSpec({ labId, region: target.region, lbControllerChart: chart }).spec!;
+  spec = validateSpec({ labId, region: target.region }).spec!;
   await applyObjects(kc, [namespaceObject(labId), deploymentObject(labId, echo.app, echo.image, 2, echo.port)]);
 });
 
