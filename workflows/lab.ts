@@ -173,6 +173,19 @@ async function runLab(
   const willUndo = (step: string, run: () => Promise<unknown>): void => {
     undos.push({ step, run });
   };
+  /** What undoes each test phase: registered before the phase runs, so one that fails half-way is undone too. */
+  const testUndos = {
+    density: ['delete density test', () => undo.deleteDensityWorkload(spec)],
+    nlb: ['delete NLB test', () => undo.deleteNlbTest(spec)],
+    ingress: ['delete ingress test', () => undo.deleteIngressTest(spec)],
+    externalDns: ['delete DNS test and its records', () => undo.deleteDnsTest(spec)],
+    iperf3: ['delete iperf3 pods', () => undo.deleteIperf3Test(spec)],
+  } as const;
+  const testPhase = <T>(id: keyof typeof testUndos, run: () => Promise<T>): Promise<T> => {
+    const [step, undoIt] = testUndos[id];
+    willUndo(step, undoIt);
+    return phase(id, run);
+  };
   let failure: string | undefined;
   try {
     await main.run(async () => {
@@ -196,31 +209,16 @@ async function runLab(
       const network = report.deploy!.network;
       report.nodes = await phase('nodes', () => lab.waitForNodes(spec));
       if (runs('networking')) report.networking = await phase('networking', () => lab.verifyNetworking(spec, network));
-      if (runs('density')) {
-        willUndo('delete density test', () => undo.deleteDensityWorkload(spec));
-        report.density = await phase('density', () => lab.podDensity(spec, limits));
-      }
+      if (runs('density')) report.density = await testPhase('density', () => lab.podDensity(spec, limits));
       if (runs('lbController')) {
         willUndo('delete IAM roles, policies and OIDC provider', () => undo.deleteIam(spec));
         willUndo('uninstall the load balancer controller', () => undo.uninstallLbController(spec));
         report.lbController = await phase('lbController', () => lab.installLbController(spec, network));
       }
-      if (runs('nlb')) {
-        willUndo('delete NLB test', () => undo.deleteNlbTest(spec));
-        report.nlb = await phase('nlb', () => lab.nlbTest(spec));
-      }
-      if (runs('ingress')) {
-        willUndo('delete ingress test', () => undo.deleteIngressTest(spec));
-        report.ingress = await phase('ingress', () => lab.ingressTest(spec));
-      }
-      if (runs('externalDns')) {
-        willUndo('delete DNS test and its records', () => undo.deleteDnsTest(spec));
-        report.dns = await phase('externalDns', () => lab.dnsTest(spec));
-      }
-      if (runs('iperf3')) {
-        willUndo('delete iperf3 pods', () => undo.deleteIperf3Test(spec));
-        report.iperf3 = await phase('iperf3', () => lab.iperf3Test(spec));
-      }
+      if (runs('nlb')) report.nlb = await testPhase('nlb', () => lab.nlbTest(spec));
+      if (runs('ingress')) report.ingress = await testPhase('ingress', () => lab.ingressTest(spec));
+      if (runs('externalDns')) report.dns = await testPhase('externalDns', () => lab.dnsTest(spec));
+      if (runs('iperf3')) report.iperf3 = await testPhase('iperf3', () => lab.iperf3Test(spec));
     });
   } catch (err) {
     failure = isCancellation(err)
