@@ -10,7 +10,8 @@ export const workerKill: Scenario = {
   async run(ctx) {
     const labs = ctx.short ? 1 : ctx.runs;
     const phases: OptionalPhase[] = ctx.short ? [] : [...optionalPhases];
-    const perLab = ctx.short ? 1 : Math.max(4, Math.ceil(10 / labs));
+    // At least 10 kills over the runs, and one more: the leak check can end before its kill lands.
+    const perLab = ctx.short ? 1 : Math.max(4, Math.ceil(11 / labs));
     // Every phase gets its kills before any gets a second: shuffled rounds over the phase list.
     const pool = faultablePhases(phases);
     const points: PhaseId[] = [];
@@ -29,8 +30,12 @@ export const workerKill: Scenario = {
                 // Where the lab is at the moment of the kill, not when the phase was first seen.
                 const state = await labState(handle);
                 if (state.closed) return;
-                const worker = [...ctx.workers.alive.values()][0];
-                if (!worker) continue;
+                // A worker that exited on its own is replaced first, so no kill is skipped.
+                if (!ctx.workers.alive.size) {
+                  ctx.workers.start();
+                  await ctx.workers.polling();
+                }
+                const worker = [...ctx.workers.alive.values()][0]!;
                 ctx.workers.kill(worker);
                 faults.push(
                   fault(
