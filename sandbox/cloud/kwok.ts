@@ -195,7 +195,11 @@ export function exitedComponents(name: string): string[] {
     .map((file) => file.slice(0, -'.pid'.length));
 }
 
-const supervisors = new Map<string, { timer: NodeJS.Timeout; restarting?: Promise<void> }>();
+interface Supervisor {
+  timer: NodeJS.Timeout;
+  restarting?: Promise<void>;
+}
+const supervisors = new Map<string, Supervisor>();
 
 /**
  * EKS runs the control plane supervised: a component that exits is started again. kwokctl's
@@ -205,7 +209,7 @@ const supervisors = new Map<string, { timer: NodeJS.Timeout; restarting?: Promis
  * sandbox starts what exited, with `kwokctl start cluster`, which starts what has no running pid.
  */
 function superviseControlPlane(name: string, log: (line: string) => void): void {
-  const supervisor: { timer: NodeJS.Timeout; restarting?: Promise<void> } = {
+  const supervisor: Supervisor = {
     timer: setInterval(() => {
       if (supervisor.restarting) return;
       const exited = exitedComponents(name);
