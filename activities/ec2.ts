@@ -30,20 +30,29 @@ export interface InstanceLimits {
 const partitionAnchor = (region: string): string =>
   region.startsWith('cn-') ? 'cn-north-1' : region.startsWith('us-gov-') ? 'us-gov-west-1' : 'us-east-1';
 
+/** The regions of the account's partition with their opt-in status, as one region answers it. */
+async function regionsAsSeenFrom(target: Target, region: string) {
+  const ec2 = new EC2Client({ ...awsClientOptions(target), region });
+  const { Regions = [] } = await ec2.send(new DescribeRegionsCommand({ AllRegions: true }));
+  ec2.destroy();
+  return Regions;
+}
+
 /**
- * Why this account cannot run a lab in the region, or undefined when it can. Asked of the
- * partition's anchor region, since a region that does not exist has no endpoint to ask, and an
- * opt-in region not enabled refuses every call (EC2 API reference, DescribeRegions; AWS Account
- * Management guide, "Specify which AWS Regions your account can use").
+ * Why this account cannot run a lab in the region, or undefined when it can (EC2 API reference,
+ * DescribeRegions; AWS Account Management guide, "Specify which AWS Regions your account can
+ * use"). The region itself is asked first; one that does not exist has no endpoint, and one not
+ * enabled refuses calls, so then the partition's anchor region is asked. When neither answers (a
+ * policy that denies the call, say), the look-ups that follow will say what is wrong.
  */
 export async function regionProblem(target: Target, region: string): Promise<string | undefined> {
-  const ec2 = new EC2Client({ ...awsClientOptions(target), region: partitionAnchor(region) });
-  const { Regions = [] } = await classifying('describe regions', () =>
-    ec2.send(new DescribeRegionsCommand({ AllRegions: true })),
+  const regions = await regionsAsSeenFrom(target, region).catch(() =>
+    regionsAsSeenFrom(target, partitionAnchor(region)).catch(() => undefined),
   );
-  const found = Regions.find((r) => r.RegionName === region);
+  if (!regions) return undefined;
+  const found = regions.find((r) => r.RegionName === region);
   if (!found) {
-    const enabled = Regions.filter((r) => r.OptInStatus !== 'not-opted-in').map((r) => r.RegionName);
+    const enabled = regions.filter((r) => r.OptInStatus !== 'not-opted-in').map((r) => r.RegionName);
     return `${region} is not an AWS region; this account can use ${enabled.sort().join(', ')}`;
   }
   if (found.OptInStatus === 'not-opted-in')
