@@ -25,9 +25,12 @@ function serverPids(): string[] {
 before(async () => {
   ({ kc } = await createTestCluster(labId, 2));
   core = kc.makeApiClient(CoreV1Api);
-  await eventually('2 Ready nodes', async () => {
-    const ready = (await core.listNode()).items.filter((n) =>
-      n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  // Ready, and past the not-ready taint the node controller lifts a moment later (as iperf3 picks nodes).
+  await eventually('2 Ready, untainted nodes', async () => {
+    const ready = (await core.listNode()).items.filter(
+      (n) =>
+        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
+        !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'),
     );
     return ready.length === 2 ? true : undefined;
   });
