@@ -38,7 +38,10 @@ export const specFlags = {
 
 export const startFlags = {
   ...specFlags,
-  profile: { value: 'fast|realistic', help: 'sandbox latency profile', default: 'fast' },
+  profile: {
+    value: 'fast|realistic',
+    help: 'sandbox latency profile (default: the running sandbox keeps its own; a new one starts fast)',
+  },
   'lab-id': { value: 'ID', help: "the lab's id (default lab-MMDD-HHMM-xxx)", field: 'labId' },
   yes: { help: 'do not ask before creating AWS resources' },
   plan: { help: 'print what would be created, in order, and stop' },

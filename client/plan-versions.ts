@@ -4,14 +4,11 @@
 import { resolveKubernetes } from '../activities/eks.js';
 import type { ResolvedKubernetes } from '../lab/report.js';
 import type { LabSpec, SpecProblem } from '../lab/spec.js';
-import { up, type Profile } from '../sandbox/sandbox.js';
 import { awsTarget, sandboxTarget } from '../worker/config.js';
 
 export async function lookUpKubernetes(
   spec: LabSpec,
-  profile: Profile,
 ): Promise<{ resolved?: ResolvedKubernetes; problem?: SpecProblem }> {
-  if (spec.target === 'sandbox') await up({ profile });
   const target = spec.target === 'sandbox' ? sandboxTarget(spec.region) : awsTarget(spec.region);
   try {
     return await resolveKubernetes(target, spec);

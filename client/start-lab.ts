@@ -9,12 +9,22 @@ import { exitCodes } from '../lab/signals.js';
 import { taskQueueFor } from '../lab/targets.js';
 import { validateSpec } from '../lab/spec.js';
 import { endpoints } from '../sandbox/config.js';
-import { up, type Profile } from '../sandbox/sandbox.js';
-import { command, reachTemporal, runCli } from './cli.js';
+import { ProfileInUse, up, type Profile } from '../sandbox/sandbox.js';
+import { command, reachTemporal, runCli, UsageError } from './cli.js';
 import { followToExit } from './follow.js';
 import { defaultLabId, problemLines, specOf, startFlags } from './options.js';
 import { lookUpKubernetes } from './plan-versions.js';
 import { ensureWorker } from './worker-process.js';
+
+/** The sandbox up, on the profile asked for: one that cannot be had is the flag's problem (exit 2). */
+async function upWithProfile(profile: Profile | undefined): Promise<void> {
+  try {
+    await up({ profile });
+  } catch (err) {
+    if (err instanceof ProfileInUse) throw new UsageError(`--profile ${profile}: ${err.message}`);
+    throw err;
+  }
+}
 
 const startLab = command({
   about: 'run one lab: the sandbox is brought up when it is the target; exits 0 passed, 1 failed, 2 invalid, 3 left',
@@ -27,12 +37,14 @@ const startLab = command({
       console.error(['The lab was not started:', ...problemLines(problems)].join('\n'));
       return exitCodes.invalid;
     }
-    if (flags.profile !== 'fast' && flags.profile !== 'realistic') {
-      console.error(`  --profile: must be fast or realistic, not ${flags.profile}`);
+    const profile = flags.profile;
+    if (profile !== undefined && profile !== 'fast' && profile !== 'realistic') {
+      console.error(`  --profile: must be fast or realistic, not ${profile}`);
       return exitCodes.invalid;
     }
+    if (spec.target === 'sandbox') await upWithProfile(profile);
     // The Kubernetes version is checked with EKS before anything starts (validateLab checks again).
-    const { resolved, problem } = await lookUpKubernetes(spec, flags.profile);
+    const { resolved, problem } = await lookUpKubernetes(spec);
     if (problem) {
       console.error(['The lab was not started:', ...problemLines([problem])].join('\n'));
       return exitCodes.invalid;
@@ -49,7 +61,6 @@ const startLab = command({
       if (!/^y(es)?$/i.test(answer.trim())) return exitCodes.invalid;
     }
 
-    if (spec.target === 'sandbox') await up({ profile: flags.profile as Profile });
     const ctx = await temporal();
     await ensureWorker(ctx, spec.target);
 

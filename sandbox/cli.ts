@@ -2,16 +2,18 @@
 import '../activities/aws-sdk-env.js';
 import { parseArgs } from 'node:util';
 import { stateDir } from './config.js';
-import { down, reset, status, up, type Profile } from './sandbox.js';
+import { down, ProfileInUse, reset, status, up, type Profile } from './sandbox.js';
 
 const usage = `npm run sandbox -- up | down | status | reset [--profile fast|realistic] [--quiet]
-  up      start Temporal, moto, the AWS gateway and DNS (installing the tools the first time)
+  up      start Temporal, moto, the AWS gateway and DNS (installing the tools the first time);
+          --profile switches a running sandbox while no cluster is up, and without it a running
+          sandbox keeps its profile (a new one starts on fast)
   down    stop them; the clusters' control planes go too
   status  what runs, where, and the latency profile (the default command)
   reset   stop and delete all sandbox state`;
 
 const options = {
-  profile: { type: 'string', default: 'fast' },
+  profile: { type: 'string' },
   quiet: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -49,16 +51,16 @@ async function printStatus(): Promise<void> {
 
 try {
   if (command === 'up') {
-    if (values.profile !== 'fast' && values.profile !== 'realistic') {
+    if (values.profile !== undefined && values.profile !== 'fast' && values.profile !== 'realistic') {
       throw new Error(`--profile must be fast or realistic, not ${values.profile}`);
     }
-    await up({ profile: values.profile as Profile });
+    await up({ profile: values.profile as Profile | undefined });
     if (!values.quiet) await printStatus();
   } else if (command === 'down') await down();
   else if (command === 'reset') await reset();
   else if (command === 'status') await printStatus();
   else throw new Error(`unknown command ${command}: use up, down, status or reset`);
 } catch (err) {
-  console.error(`sandbox ${command}: ${(err as Error).message}`);
-  process.exit(1);
+  console.error(`sandbox ${command}: ${err instanceof ProfileInUse ? '--profile: ' : ''}${(err as Error).message}`);
+  process.exit(err instanceof ProfileInUse ? 2 : 1);
 }

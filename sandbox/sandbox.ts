@@ -54,6 +54,15 @@ export function daemons(profile: Profile): Daemon[] {
   ];
 }
 
+/** Why the running sandbox cannot take the latency profile asked for. */
+export class ProfileInUse extends Error {}
+
+/**
+ * Brings every part up. `profile` is the latency profile the caller needs: a sandbox already
+ * running another one is switched, or refused with ProfileInUse while clusters are up (the
+ * profile is the whole cloud's, so switching would change other labs' delays mid-way). Without
+ * `profile`, a running sandbox keeps its own and a new one starts on `fast`.
+ */
 export async function up(opts: { profile?: Profile; print?: (line: string) => void } = {}): Promise<void> {
   const print = opts.print ?? console.log;
   await installTools(print);
@@ -64,6 +73,28 @@ export async function up(opts: { profile?: Profile; print?: (line: string) => vo
     if (result === 'started') print(`started ${d.name} on 127.0.0.1:${d.port} in ${took}`);
     if (result === 'external') print(`using the ${d.name} already listening on 127.0.0.1:${d.port}`);
   }
+  if (opts.profile) await useProfile(opts.profile, print);
+}
+
+async function useProfile(profile: Profile, print: (line: string) => void): Promise<void> {
+  const running = (await (await fetch(`${endpoints.gateway}/_netlab/status`)).json()) as {
+    profile: { name: string };
+    clusters: { name: string }[];
+  };
+  if (running.profile.name === profile) return;
+  if (running.clusters.length > 0) {
+    throw new ProfileInUse(
+      `the running sandbox uses the ${running.profile.name} latency profile and ${running.clusters.length} ` +
+        `cluster(s) are up (${running.clusters.map((c) => c.name).join(', ')}); the profile is the whole ` +
+        `sandbox's, so it changes only when no cluster is up: wait for those labs, or ask for ${running.profile.name}`,
+    );
+  }
+  const answer = await fetch(`${endpoints.gateway}/_netlab/profile`, {
+    method: 'PUT',
+    body: JSON.stringify({ name: profile }),
+  });
+  if (!answer.ok) throw new Error(`the sandbox refused profile ${profile}: ${await answer.text()}`);
+  print(`switched the running sandbox from the ${running.profile.name} to the ${profile} latency profile`);
 }
 
 export async function down(print: (line: string) => void = console.log): Promise<void> {

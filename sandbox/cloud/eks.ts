@@ -191,12 +191,12 @@ export class EksEmulator {
   private async startControlPlane(record: ClusterRecord): Promise<void> {
     try {
       this.log(`cluster ${record.name}: starting control plane ${record.kwok}`);
-      await createKwokCluster(
-        record.kwok,
-        `${endpoints.gateway}/_netlab/tokenreview/${encodeURIComponent(record.name)}`,
-        (l) => this.log(`kwokctl ${record.kwok}: ${l}`),
-        record.issuer,
-      );
+      await createKwokCluster(record.kwok, {
+        tokenReviewUrl: `${endpoints.gateway}/_netlab/tokenreview/${encodeURIComponent(record.name)}`,
+        log: (l) => this.log(`kwokctl ${record.kwok}: ${l}`),
+        profile: this.profile(),
+        serviceAccountIssuer: record.issuer,
+      });
       const kc = kwokKubeConfig(record.kwok);
       await installEksSystemObjects(kc, (a) => defaultAddonVersion(a, record.version));
       if ((record.state as ClusterRecord['state']) === 'deleting') return;

@@ -148,11 +148,11 @@ async function admin(
   if (path === '/_netlab/trail') return json(200, trailSince(Number(query.get('since') ?? 0)));
   if (path === '/_netlab/profile') {
     if (method === 'PUT') {
+      // A full profile as given (tests change one delay of the running profile), else one by name.
       const named = (parsed as { name?: string }).name;
       const next =
-        named && named in latencyProfiles
-          ? latencyProfiles[named as keyof typeof latencyProfiles]
-          : latencyProfileSchema.safeParse(parsed).data;
+        latencyProfileSchema.safeParse(parsed).data ??
+        (named && named in latencyProfiles ? latencyProfiles[named as keyof typeof latencyProfiles] : undefined);
       if (!next)
         return json(400, {
           error: `profile must be one of ${Object.keys(latencyProfiles).join(', ')} or a full profile`,

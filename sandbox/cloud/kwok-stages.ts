@@ -5,7 +5,10 @@
 // written it to the pod's `vpc.amazonaws.com/pod-ips` annotation (the VPC CNI's own annotation,
 // ANNOTATE_POD_IP), and its podIP is that address. Host-network pods take their node's IP.
 // Giving kwokctl any Stage replaces all its defaults, so the node stages are here too.
+// A pod's start (image pull, container start) takes the latency profile's pod start time,
+// drawn per pod: PodScheduled keeps the scheduler's time, the other conditions take the start's.
 import { podIpsAnnotation } from './ipam.js';
+import type { LatencyProfile } from './latency.js';
 
 const stage = (name: string, kind: 'Pod' | 'Node', selector: string[], next: string[], delay: string[] = []): string =>
   [
@@ -28,8 +31,8 @@ const statusTemplate = (lines: string[]): string[] => ['statusTemplate: |', ...l
 const notDeleted = `{key: '.metadata.deletionTimestamp', operator: DoesNotExist}`;
 const readyCondition = `.status.conditions.[] | select( .type == "Ready" ) | .status`;
 
-/** A pod turning Running and Ready, with `podIp` lines that set its address. */
-function podReady(name: string, selector: string[], podIp: string[]): string {
+/** A pod turning Running and Ready after `delay`, with `podIp` lines that set its address. */
+function podReady(name: string, selector: string[], podIp: string[], delay: string[]): string {
   return stage(
     name,
     'Pod',
@@ -41,8 +44,11 @@ function podReady(name: string, selector: string[], podIp: string[]): string {
     ],
     statusTemplate([
       '{{ $now := Now }}',
+      '{{ $scheduled := $now }}',
+      '{{ range .status.conditions }}{{ if eq .type "PodScheduled" }}{{ $scheduled = .lastTransitionTime }}{{ end }}{{ end }}',
       'conditions:',
-      ...['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(
+      '- {lastTransitionTime: {{ $scheduled | Quote }}, status: "True", type: PodScheduled}',
+      ...['Initialized', 'Ready', 'ContainersReady'].map(
         (type) => `- {lastTransitionTime: {{ $now | Quote }}, status: "True", type: ${type}}`,
       ),
       'containerStatuses:',
@@ -69,66 +75,78 @@ function podReady(name: string, selector: string[], podIp: string[]): string {
       'phase: Running',
       'startTime: {{ $now | Quote }}',
     ]),
+    delay,
   );
 }
 
 const annotation = `.metadata.annotations["${podIpsAnnotation}"]`;
 
-export const kwokStages: string[] = [
-  podReady(
-    'pod-ready-vpc-cni',
-    [`{key: '.spec.hostNetwork', operator: NotIn, values: ['true']}`, `{key: '${annotation}', operator: Exists}`],
-    [
-      `{{ $ip := index .metadata.annotations "${podIpsAnnotation}" }}`,
-      'podIP: {{ $ip | Quote }}',
-      'podIPs: [{ip: {{ $ip | Quote }}}]',
-    ],
-  ),
-  podReady(
-    'pod-ready-host-network',
-    [`{key: '.spec.hostNetwork', operator: In, values: ['true']}`],
-    [
-      '{{ with NodeIPsWith .spec.nodeName }}',
-      'podIP: {{ index . 0 | Quote }}',
-      'podIPs: [{ip: {{ index . 0 | Quote }}}]',
-      '{{ end }}',
-    ],
-  ),
-  stage(
-    'pod-complete',
-    'Pod',
-    [
-      notDeleted,
-      `{key: '.status.phase', operator: In, values: [Running]}`,
-      `{key: '.metadata.ownerReferences.[].kind', operator: In, values: [Job]}`,
-    ],
-    statusTemplate([
-      '{{ $now := Now }}',
-      'containerStatuses:',
-      '{{ range .spec.containers }}',
-      '- image: {{ .image | Quote }}',
-      '  name: {{ .name | Quote }}',
-      '  ready: false',
-      '  restartCount: 0',
-      '  state: {terminated: {exitCode: 0, reason: Completed, startedAt: {{ $now | Quote }}, finishedAt: {{ $now | Quote }}}}',
-      '{{ end }}',
-      'phase: Succeeded',
-    ]),
-  ),
-  stage('pod-delete', 'Pod', [`{key: '.metadata.deletionTimestamp', operator: Exists}`], ['delete: true']),
-  stage('node-initialize', 'Node', [`{key: '${readyCondition}', operator: NotIn, values: ['True']}`], nodeStatus()),
-  // Conditions refreshed now and then; the node's Lease (kwok-controller) is its heartbeat.
-  stage(
-    'node-heartbeat',
-    'Node',
-    [
-      `{key: '.status.phase', operator: In, values: [Running]}`,
-      `{key: '${readyCondition}', operator: In, values: ['True']}`,
-    ],
-    statusTemplate(nodeConditions()),
-    ['  delay: {durationMilliseconds: 600000, jitterDurationMilliseconds: 610000}'],
-  ),
-];
+/** The stages of a cluster created under `profile` (a cluster keeps the pod start time it was made with). */
+export function kwokStages(profile: LatencyProfile): string[] {
+  const podStart =
+    profile.podStartMs > 0 || profile.podStartJitterMs > 0
+      ? [
+          `  delay: {durationMilliseconds: ${profile.podStartMs}, jitterDurationMilliseconds: ${Math.max(profile.podStartMs, profile.podStartJitterMs)}}`,
+        ]
+      : [];
+  return [
+    podReady(
+      'pod-ready-vpc-cni',
+      [`{key: '.spec.hostNetwork', operator: NotIn, values: ['true']}`, `{key: '${annotation}', operator: Exists}`],
+      [
+        `{{ $ip := index .metadata.annotations "${podIpsAnnotation}" }}`,
+        'podIP: {{ $ip | Quote }}',
+        'podIPs: [{ip: {{ $ip | Quote }}}]',
+      ],
+      podStart,
+    ),
+    podReady(
+      'pod-ready-host-network',
+      [`{key: '.spec.hostNetwork', operator: In, values: ['true']}`],
+      [
+        '{{ with NodeIPsWith .spec.nodeName }}',
+        'podIP: {{ index . 0 | Quote }}',
+        'podIPs: [{ip: {{ index . 0 | Quote }}}]',
+        '{{ end }}',
+      ],
+      podStart,
+    ),
+    stage(
+      'pod-complete',
+      'Pod',
+      [
+        notDeleted,
+        `{key: '.status.phase', operator: In, values: [Running]}`,
+        `{key: '.metadata.ownerReferences.[].kind', operator: In, values: [Job]}`,
+      ],
+      statusTemplate([
+        '{{ $now := Now }}',
+        'containerStatuses:',
+        '{{ range .spec.containers }}',
+        '- image: {{ .image | Quote }}',
+        '  name: {{ .name | Quote }}',
+        '  ready: false',
+        '  restartCount: 0',
+        '  state: {terminated: {exitCode: 0, reason: Completed, startedAt: {{ $now | Quote }}, finishedAt: {{ $now | Quote }}}}',
+        '{{ end }}',
+        'phase: Succeeded',
+      ]),
+    ),
+    stage('pod-delete', 'Pod', [`{key: '.metadata.deletionTimestamp', operator: Exists}`], ['delete: true']),
+    stage('node-initialize', 'Node', [`{key: '${readyCondition}', operator: NotIn, values: ['True']}`], nodeStatus()),
+    // Conditions refreshed now and then; the node's Lease (kwok-controller) is its heartbeat.
+    stage(
+      'node-heartbeat',
+      'Node',
+      [
+        `{key: '.status.phase', operator: In, values: [Running]}`,
+        `{key: '${readyCondition}', operator: In, values: ['True']}`,
+      ],
+      statusTemplate(nodeConditions()),
+      ['  delay: {durationMilliseconds: 600000, jitterDurationMilliseconds: 610000}'],
+    ),
+  ];
+}
 
 function nodeConditions(): string[] {
   return [

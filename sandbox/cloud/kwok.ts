@@ -10,6 +10,7 @@ import { kwokWorkdir, projectRoot, stateDir, versions } from '../config.js';
 import { run, toolPaths } from '../tools.js';
 import { closeKubelets, egressSelectorConfig, serveKubelets } from './kubelets.js';
 import { kwokStages } from './kwok-stages.js';
+import type { LatencyProfile } from './latency.js';
 
 /** Ports free on 127.0.0.1 now, each held until all are found so none is handed out twice. */
 async function freeLoopbackPorts(count: number): Promise<number[]> {
@@ -78,10 +79,15 @@ export function kwokClusters(): string[] {
  */
 export async function createKwokCluster(
   name: string,
-  tokenReviewUrl: string,
-  log: (line: string) => void,
-  serviceAccountIssuer?: string,
+  opts: {
+    tokenReviewUrl: string;
+    log: (line: string) => void;
+    /** The latency profile the cluster is made under: it keeps its pod start time. */
+    profile: LatencyProfile;
+    serviceAccountIssuer?: string;
+  },
 ): Promise<void> {
+  const { tokenReviewUrl, log, serviceAccountIssuer } = opts;
   const configDir = join(kwokWorkdir, 'config');
   mkdirSync(configDir, { recursive: true });
   const webhookConfig = join(configDir, `${name}-token-webhook.yaml`);
@@ -164,7 +170,7 @@ export async function createKwokCluster(
       '  execs:',
       '  - containers: [iperf3]',
       '    local: {}',
-      ...kwokStages,
+      ...kwokStages(opts.profile),
     ].join('\n'),
   );
   await run(toolPaths.kwokctl, ['create', 'cluster', '--name', name, '--config', kwokctlConfig, '--wait', '2m'], log, {

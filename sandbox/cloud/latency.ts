@@ -15,6 +15,10 @@ export const latencyProfileSchema = z.object({
   /** How long a registered target stays `initial` (its first health checks). */
   targetInitialMs: z.number().nonnegative(),
   dnsPropagationMs: z.number().nonnegative(),
+  /** A pod's image pull and container start: at least this long… */
+  podStartMs: z.number().nonnegative().default(0),
+  /** …and at most this long, drawn per pod (KWOK's stage jitter). */
+  podStartJitterMs: z.number().nonnegative().default(0),
 });
 export type LatencyProfile = z.infer<typeof latencyProfileSchema>;
 
@@ -30,6 +34,8 @@ export const latencyProfiles: Record<'fast' | 'realistic', LatencyProfile> = {
     loadBalancerProvisionMs: 500,
     targetInitialMs: 500,
     dnsPropagationMs: 2_000,
+    podStartMs: 0,
+    podStartJitterMs: 0,
   },
   realistic: {
     name: 'realistic',
@@ -42,5 +48,8 @@ export const latencyProfiles: Record<'fast' | 'realistic', LatencyProfile> = {
     loadBalancerProvisionMs: 15_000,
     targetInitialMs: 10_000,
     dnsPropagationMs: 30_000,
+    // nginx:alpine pulled on a node that has not got it yet, then started.
+    podStartMs: 1_000,
+    podStartJitterMs: 4_000,
   },
 };
