@@ -2,6 +2,7 @@
 // networkLab with the same spec and no lab id; the workflow names the lab from its workflow id,
 // which the schedule makes from its own id plus the scheduled time (nightly-1128-0300).
 import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import { labSummary } from '../lab/plan.js';
 import { labTargets, taskQueueFor } from '../lab/targets.js';
 import { labIdFromWorkflowId, parseDuration, validateSpec, type LabSpecInput } from '../lab/spec.js';
 import {
@@ -36,6 +37,10 @@ const createFlags = {
   ...specFlags,
 };
 
+/** A run's spec validated with the id a run gets, so a bad schedule id is reported like a bad lab id. */
+const validateRunSpec = (id: string, spec: LabSpecInput): ReturnType<typeof validateSpec> =>
+  validateSpec({ ...spec, labId: labIdFromWorkflowId(`${id}-2000-01-01T00:00:00Z`) });
+
 /** The schedule the flags ask for, validated as start-lab would validate its labs. */
 export function scheduleRequest(flags: FlagValues<typeof createFlags>): ScheduleRequest {
   const { id } = flags;
@@ -43,9 +48,7 @@ export function scheduleRequest(flags: FlagValues<typeof createFlags>): Schedule
   if (flags.every !== undefined && !everyMs) throw new UsageError('--every needs a duration such as 1h or 30m');
   if (everyMs && flags.cron) throw new UsageError('give --cron or --every, not both');
   const spec = specOf(flags, '');
-  // Validate with the id the first run would get, so a bad schedule id is reported like a bad lab id.
-  const probe = labIdFromWorkflowId(`${id}-2000-01-01T00:00:00Z`);
-  const problems = problemLines(validateSpec({ ...spec, labId: probe }).problems);
+  const problems = problemLines(validateRunSpec(id, spec).problems);
   if (!/^[a-z][a-z0-9-]*$/.test(id)) problems.push('  --id: must be lower-case letters, digits or dashes');
   if (problems.length > 0) throw new UsageError(`The schedule was not created:\n${problems.join('\n')}`);
   return { id, cron: everyMs ? undefined : (flags.cron ?? defaultCron), everyMs, timezone: flags.tz, spec };
@@ -54,6 +57,12 @@ export function scheduleRequest(flags: FlagValues<typeof createFlags>): Schedule
 /** How people wrote the timetable (Temporal describes cron as calendars). */
 const timetable = (req: ScheduleRequest): string =>
   `${req.everyMs ? `every ${req.everyMs / 1000}s` : `cron ${req.cron}`}${req.timezone ? ` ${req.timezone}` : ''}`;
+
+/** Each run's one line in the Web UI: the lab and the schedule that started it. */
+function runSummary(req: ScheduleRequest): string | undefined {
+  const { spec } = validateRunSpec(req.id, req.spec);
+  return spec && `${labSummary(spec)}; schedule ${req.id}, ${timetable(req)}`;
+}
 
 /** The Schedule for a request: skip a run while the last one is still going, pause after a failed lab. */
 export function scheduleOptions(
@@ -74,6 +83,7 @@ export function scheduleOptions(
       // Temporal appends the scheduled time to this id; the workflow turns that into the lab id.
       workflowId: req.id,
       args: [req.spec],
+      staticSummary: runSummary(req),
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1h', pauseOnFailure: true },
   };

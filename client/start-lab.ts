@@ -3,7 +3,7 @@
 // with the lab's code: 0 passed, 1 failed and torn down, 2 invalid input, 3 teardown incomplete.
 import '../activities/aws-sdk-env.js';
 import { createInterface } from 'node:readline/promises';
-import { labPlan } from '../lab/plan.js';
+import { labPlan, labPlanMarkdown, labSummary } from '../lab/plan.js';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { exitCodes } from '../lab/signals.js';
 import { taskQueueFor } from '../lab/targets.js';
@@ -70,6 +70,8 @@ const startLab = command({
         taskQueue: taskQueueFor(spec.target),
         workflowId: spec.labId,
         args: [input],
+        staticSummary: labSummary(spec),
+        staticDetails: labPlanMarkdown(spec, resolved),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

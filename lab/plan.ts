@@ -42,3 +42,15 @@ export function labPlan(spec: LabSpec, kubernetes?: ResolvedKubernetes): string[
   );
   return steps;
 }
+
+/** The lab in one line, for the Web UI's workflow list and page (the start's static summary). */
+export function labSummary(spec: LabSpec): string {
+  const version = spec.kubernetesVersion ? `Kubernetes ${spec.kubernetesVersion}` : 'newest standard Kubernetes';
+  return `EKS network lab on ${spec.target}, ${spec.region}: ${spec.nodes} × ${spec.instanceType}, ${version}; phases ${spec.phases.join(', ')}`;
+}
+
+/** What the lab will create, as the Web UI's markdown (the start's static details). */
+export const labPlanMarkdown = (spec: LabSpec, kubernetes?: ResolvedKubernetes): string =>
+  labPlan(spec, kubernetes)
+    .map((step, i) => `${i + 1}. ${step}`)
+    .join('\n');

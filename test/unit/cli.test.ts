@@ -104,6 +104,11 @@ test('schedule create: its own flags and the lab flags', () => {
   const options = scheduleOptions(hourly);
   assert.deepEqual(options.spec.intervals, [{ every: 3_600_000 }]);
   assert.equal(options.action.type === 'startWorkflow' && options.action.taskQueue, 'eks-netlab-aws');
+  // Each run's one line in the Web UI says what it runs and which schedule started it.
+  assert.equal(
+    options.action.type === 'startWorkflow' && options.action.staticSummary,
+    'EKS network lab on aws, ap-northeast-2: 3 × t3.medium, newest standard Kubernetes; phases networking, density, lbController, nlb, ingress, externalDns, iperf3; schedule hourly, every 3600s',
+  );
 
   assert.throws(() => scheduleOf(['--cron', '0 4 * * *', '--every', '1h']), /--cron or --every, not both/);
   assert.throws(() => scheduleOf(['--every', 'soon']), /--every needs a duration/);
@@ -221,7 +226,7 @@ function script(file: string, args: string[], address: string): Promise<{ code: 
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       ok({ code, output });
@@ -229,18 +234,22 @@ function script(file: string, args: string[], address: string): Promise<{ code: 
   });
 }
 
-test('as a person types them, --help and a bad flag answer at once and never reach Temporal', async (t) => {
-  const temporal = await countingListener(t);
-  const [create, sweep, start] = await Promise.all([
-    script('client/lab.ts', ['schedule', 'create', '--help'], temporal.address),
-    script('client/lab.ts', ['sweep', '--dry-run', '--bogus'], temporal.address),
-    script('client/start-lab.ts', ['--help'], temporal.address),
-  ]);
-  assert.equal(create.code, 0, create.output);
-  assert.match(create.output, /--cron/);
-  assert.equal(sweep.code, 2, sweep.output);
-  assert.match(sweep.output, /--bogus/);
-  assert.equal(start.code, 0, start.output);
-  assert.match(start.output, /--instance-type TYPE/);
-  assert.equal(temporal.connections(), 0);
-});
+test(
+  'as a person types them, --help and a bad flag answer at once and never reach Temporal',
+  { timeout: 180_000 },
+  async (t) => {
+    const temporal = await countingListener(t);
+    const [create, sweep, start] = await Promise.all([
+      script('client/lab.ts', ['schedule', 'create', '--help'], temporal.address),
+      script('client/lab.ts', ['sweep', '--dry-run', '--bogus'], temporal.address),
+      script('client/start-lab.ts', ['--help'], temporal.address),
+    ]);
+    assert.equal(create.code, 0, create.output);
+    assert.match(create.output, /--cron/);
+    assert.equal(sweep.code, 2, sweep.output);
+    assert.match(sweep.output, /--bogus/);
+    assert.equal(start.code, 0, start.output);
+    assert.match(start.output, /--instance-type TYPE/);
+    assert.equal(temporal.connections(), 0);
+  },
+);
