@@ -1,6 +1,7 @@
 // What the sandbox tests share: the lab's own target configuration pointed at the sandbox,
 // AWS clients built from it, the gateway's admin API, and a poll-until helper.
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -28,8 +29,17 @@ import { endpoints } from '../../sandbox/config.js';
 import { roleArnAnnotation } from '../../sandbox/cloud/irsa.js';
 
 export const target = sandboxTarget();
-// Tests see each answer of the sandbox as it is: no SDK retries behind their back.
-const options = { ...awsClientOptions(target), maxAttempts: 1 };
+/**
+ * Tests see each answer of the sandbox as it is: no SDK retries behind their back. So no reused
+ * connections either: a kept-alive socket the gateway closes just as a request goes out is a
+ * "socket hang up", which the product's clients retry and which is no answer of the sandbox.
+ */
+export const singleAttempt = {
+  ...awsClientOptions(target),
+  maxAttempts: 1,
+  requestHandler: { httpAgent: new Agent({ keepAlive: false }) },
+};
+const options = singleAttempt;
 export const aws = {
   cloudformation: new CloudFormationClient(options),
   ec2: new EC2Client(options),

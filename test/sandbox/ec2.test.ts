@@ -24,7 +24,7 @@ import { deleteNetworkStack } from '../../activities/cloudformation.js';
 import { findLeftovers } from '../../activities/leaks.js';
 import { findLabIds } from '../../activities/sweep.js';
 import { awsClientOptions } from '../../activities/target.js';
-import { aws, createNetwork, gatewayAdmin, target, unique } from '../helpers/sandbox.js';
+import { aws, createNetwork, gatewayAdmin, singleAttempt, target, unique } from '../helpers/sandbox.js';
 
 const labTag = 'netlab.io/lab-id';
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -147,9 +147,8 @@ test('EC2 and ELBv2 throttle over the configured rate; the SDK retries through i
     ec2: { nonMutating: { capacity: 2, refillPerSecond: 4 } },
     elasticloadbalancing: { nonMutating: { capacity: 2, refillPerSecond: 4 } },
   });
-  const once = { ...awsClientOptions(target), maxAttempts: 1 };
-  const ec2 = new EC2Client(once);
-  const elb = new ElasticLoadBalancingV2Client(once);
+  const ec2 = new EC2Client(singleAttempt);
+  const elb = new ElasticLoadBalancingV2Client(singleAttempt);
   const burst = async (call: () => Promise<unknown>): Promise<Error[]> => {
     const errors: Error[] = [];
     for (let i = 0; i < 6; i++) await call().catch((err: Error) => errors.push(err));

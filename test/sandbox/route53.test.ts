@@ -12,8 +12,7 @@ import {
   type Change,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import { awsClientOptions } from '../../activities/target.js';
-import { aws, gatewayAdmin, target, unique } from '../helpers/sandbox.js';
+import { aws, gatewayAdmin, singleAttempt, unique } from '../helpers/sandbox.js';
 
 const domain = `${unique('r53')}.example.com`;
 let zoneId: string;
@@ -111,7 +110,7 @@ test('CreateHostedZone with a CallerReference used before is HostedZoneAlreadyEx
 test("beyond the account's request rate Route53 answers Throttling (400, Rate exceeded); the rate is set on the admin route", async () => {
   assert.deepEqual(await gatewayAdmin('GET', 'route53'), { requestsPerSecond: 5 }, 'AWS: five per second');
   // A client that does not retry, to see each answer.
-  const once = new Route53Client({ ...awsClientOptions(target), maxAttempts: 1 });
+  const once = new Route53Client(singleAttempt);
   await gatewayAdmin('PUT', 'route53', { requestsPerSecond: 2 });
   try {
     const answers = await Promise.allSettled(
