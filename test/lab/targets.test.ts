@@ -24,8 +24,11 @@ test('a default start-lab runs on the sandbox worker while an AWS worker polls',
     stdio: 'ignore',
   });
   try {
-    await eventually('the AWS worker polls', async () =>
-      (await workerPolls(client, 'default', 'aws')) ? true : undefined,
+    // A worker bundles its workflow code as it starts: a minute or more on a busy machine.
+    await eventually(
+      'the AWS worker polls',
+      async () => ((await workerPolls(client, 'default', 'aws')) ? true : undefined),
+      180_000,
     );
     const labId = unique('tgt');
     const run = spawnSync(
