@@ -1,6 +1,6 @@
 // Real labs on the sandbox that fail on purpose end with exit code 1 and leave nothing tagged with
 // the lab id in AWS: once with everything made (the last phase fails), once with undos of
-// things never made (the load balancer controller's install fails before it makes anything), and
+// things never made (the load balancer controller's release fails before it is made), and
 // once with AWS refusing a create. The order of the undos is test/unit/undo-order.test.ts's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
