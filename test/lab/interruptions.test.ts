@@ -14,7 +14,7 @@ import { densityApp } from '../../activities/phases/density.js';
 import { progressQuery } from '../../lab/signals.js';
 import { validateSpec, type LabSpec } from '../../lab/spec.js';
 import { labActivities, runLab, sandboxSpec, startLab } from '../helpers/lab.js';
-import { eventually, gatewayAdmin, target } from '../helpers/sandbox.js';
+import { eventually, gatewayAdmin, nodegroupAccessDenied, target, withFault } from '../helpers/sandbox.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -75,14 +75,8 @@ test('a cancel while CreateStack is on its way: the stack is deleted after it is
   }
 });
 
-test('a node group AWS refuses while the controller’s IAM is being made: the IAM is made, then undone', async () => {
-  await gatewayAdmin('POST', 'faults', {
-    service: 'eks',
-    operation: 'CreateNodegroup',
-    mode: 'always',
-    error: 'AccessDeniedException',
-  });
-  try {
+test('a node group AWS refuses while the controller’s IAM is being made: the IAM is made, then undone', () =>
+  withFault(nodegroupAccessDenied, async () => {
     const spec = sandboxSpec({ phases: ['lbController'] });
     let iamMade = false;
     const outcome = await runLab(spec, {
@@ -109,10 +103,7 @@ test('a node group AWS refuses while the controller’s IAM is being made: the I
     );
     assert.deepEqual(outcome.report.leftovers, []);
     await assertNothingLeft(spec);
-  } finally {
-    await gatewayAdmin('DELETE', 'faults');
-  }
-});
+  }));
 
 test('cancel on a held lab ends the hold and tears everything down', async () => {
   const spec = sandboxSpec({ phases: [], keep: true });
