@@ -140,8 +140,8 @@ async function runLab(
     return r;
   };
   // While phases overlap, LabPhase shows the earliest running one in the write-up's order: the
-  // step the lab is furthest behind on, so a filter on it finds a lab where a person following
-  // LAB.md would place it, and it moves forward only, as it did when phases ran one by one.
+  // step the lab is furthest behind on (what runs beside it is further on), so a filter on it
+  // finds a lab where a person following LAB.md would place it. Set when it changes only.
   let shownPhase: PhaseId | undefined;
   const showPhase = (): void => {
     const earliest = phaseIds.find((id) => report.phases.some((p) => p.phase === id && p.status === 'running'));
