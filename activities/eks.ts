@@ -209,7 +209,6 @@ export async function createNodegroup(target: Target, spec: LabSpec, network: Ne
   return name;
 }
 
-/** Installs the lab's add-ons at the given versions (resolved at validation) and waits until ACTIVE. */
 export interface AddonStatus {
   name: string;
   version: string;
@@ -217,10 +216,11 @@ export interface AddonStatus {
 }
 
 /**
- * Creates the lab's add-ons and waits for them. `beforeNodes`: the node group is still coming up,
- * and on AWS coredns stays CREATING, or turns DEGRADED (InsufficientNumberOfReplicas), until nodes
- * run its pods; such an add-on is returned as it is, and waitForAddons waits for it once the
- * nodes are there. Otherwise every add-on must turn ACTIVE.
+ * Installs the lab's add-ons at the given versions (resolved at validation) and waits for them.
+ * `beforeNodes`: the node group is still coming up, and on AWS coredns stays CREATING, or turns
+ * DEGRADED (InsufficientNumberOfReplicas), until nodes run its pods; such an add-on is returned
+ * as it is, and waitForAddons waits for it once the nodes are there. Otherwise every add-on must
+ * turn ACTIVE.
  */
 export async function createAddons(
   target: Target,
@@ -278,7 +278,7 @@ async function addonsSettled(target: Target, labId: string, settled: string[]): 
         }
         if (addon) addons.push(addon);
       }
-      return addons.length === labAddons.length && addons.every((a) => settled.includes(a.status!))
+      return addons.every((a) => settled.includes(a.status!))
         ? addons.map((a) => ({ name: a.addonName!, version: a.addonVersion!, status: a.status! }))
         : undefined;
     },
