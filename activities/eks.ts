@@ -209,12 +209,25 @@ export async function createNodegroup(target: Target, spec: LabSpec, network: Ne
   return name;
 }
 
-/** Installs the lab's add-ons at the given versions (resolved at validation) and waits until ACTIVE. */
+export interface AddonStatus {
+  name: string;
+  version: string;
+  status: string;
+}
+
+/**
+ * Installs the lab's add-ons at the given versions (resolved at validation) and waits for them.
+ * `beforeNodes`: the node group is still coming up, and on AWS coredns stays CREATING, or turns
+ * DEGRADED (InsufficientNumberOfReplicas), until nodes run its pods; such an add-on is returned
+ * as it is, and waitForAddons waits for it once the nodes are there. Otherwise every add-on must
+ * turn ACTIVE.
+ */
 export async function createAddons(
   target: Target,
   spec: LabSpec,
   versions: { name: string; version: string }[] = [],
-): Promise<{ name: string; version: string; status: string }[]> {
+  beforeNodes = false,
+): Promise<AddonStatus[]> {
   const eks = eksClient(target);
   const cluster = clusterName(spec.labId);
   for (const addonName of labAddons) {
@@ -236,16 +249,27 @@ export async function createAddons(
       );
     }
   }
+  return addonsSettled(target, spec.labId, beforeNodes ? ['ACTIVE', 'DEGRADED'] : ['ACTIVE']);
+}
+
+/** Waits until every add-on is ACTIVE: after the nodes run its pods, a DEGRADED add-on is a failure. */
+export const waitForAddons = (target: Target, labId: string): Promise<AddonStatus[]> =>
+  addonsSettled(target, labId, ['ACTIVE']);
+
+async function addonsSettled(target: Target, labId: string, settled: string[]): Promise<AddonStatus[]> {
+  const eks = eksClient(target);
+  const cluster = clusterName(labId);
   return waitFor(
-    'add-ons ACTIVE',
+    `add-ons ${settled.join(' or ')}`,
     async () => {
       const addons: Addon[] = [];
       for (const addonName of labAddons) {
         const { addon } = await classifying('describe add-on', () =>
           eks.send(new DescribeAddonCommand({ clusterName: cluster, addonName })),
         );
-        // A failed or degraded add-on does not heal by waiting (EKS API reference, AddonIssue).
-        if (addon?.status === 'CREATE_FAILED' || addon?.status === 'DEGRADED') {
+        // A failed or degraded add-on does not heal by waiting (EKS API reference, AddonIssue),
+        // unless it is degraded for want of nodes (`settled` then includes DEGRADED).
+        if (addon?.status === 'CREATE_FAILED' || (addon?.status === 'DEGRADED' && !settled.includes('DEGRADED'))) {
           const issue = addon.health?.issues?.[0];
           throw nonRetryableFailure(
             `add-on ${addonName} ${addon.status}: ${issue?.code ?? 'no code'}: ${issue?.message ?? 'no reason given'}`,
@@ -254,7 +278,7 @@ export async function createAddons(
         }
         if (addon) addons.push(addon);
       }
-      return addons.every((a) => a.status === 'ACTIVE')
+      return addons.every((a) => settled.includes(a.status!))
         ? addons.map((a) => ({ name: a.addonName!, version: a.addonVersion!, status: a.status! }))
         : undefined;
     },
@@ -262,10 +286,7 @@ export async function createAddons(
   );
 }
 
-export async function describeAddons(
-  target: Target,
-  labId: string,
-): Promise<{ name: string; version: string; status: string }[]> {
+export async function describeAddons(target: Target, labId: string): Promise<AddonStatus[]> {
   const eks = eksClient(target);
   const cluster = clusterName(labId);
   const { addons = [] } = await classifying('list add-ons', () =>

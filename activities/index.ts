@@ -16,6 +16,7 @@ import {
   deleteNodegroups,
   describeAddons,
   resolveKubernetes,
+  waitForAddons,
 } from './eks.js';
 import { deleteIam, ensureIrsaRole, ensureOidcProvider } from './iam.js';
 import { deleteIperf3, runIperf3 } from './iperf3.js';
@@ -24,7 +25,13 @@ import { ClusterWithoutEndpoint, clusterKubeConfig, labNamespace } from './kube.
 import { findLeftovers } from './leaks.js';
 import { deleteDensityWorkload, podDensity } from './phases/density.js';
 import { deleteDnsTest, dnsTest, zoneProblem } from './phases/externaldns.js';
-import { deleteLbControllerLeftovers, installLbController, uninstallLbController } from './phases/lbcontroller.js';
+import {
+  createLbControllerIam,
+  deleteLbControllerLeftovers,
+  installLbController,
+  uninstallLbController,
+  type LbControllerIam,
+} from './phases/lbcontroller.js';
 import { deleteIngressTest, deleteNlbTest, ingressTest, nlbTest } from './phases/loadbalancers.js';
 import { verifyNetworking } from './phases/networking.js';
 import { waitForNodes } from './phases/nodes.js';
@@ -115,8 +122,10 @@ export function createActivities(baseTarget: Target) {
     deleteCluster: (spec: LabSpec) => deleteCluster(targetFor(spec), spec.labId),
     createNodegroup: (spec: LabSpec, network: NetworkOutputs) => createNodegroup(targetFor(spec), spec, network),
     deleteNodegroups: (spec: LabSpec) => deleteNodegroups(targetFor(spec), spec.labId),
-    createAddons: (spec: LabSpec, versions?: ResolvedKubernetes['addons']) =>
-      createAddons(targetFor(spec), spec, versions),
+    /** `beforeNodes`: made beside the node group, so an add-on that waits for nodes is returned as it is. */
+    createAddons: (spec: LabSpec, versions?: ResolvedKubernetes['addons'], beforeNodes?: boolean) =>
+      createAddons(targetFor(spec), spec, versions, beforeNodes),
+    waitForAddons: (spec: LabSpec) => waitForAddons(targetFor(spec), spec.labId),
 
     waitForNodes: async (spec: LabSpec) => waitForNodes(await kube(spec), spec),
     verifyNetworking: async (spec: LabSpec, network: NetworkOutputs) =>
@@ -124,8 +133,9 @@ export function createActivities(baseTarget: Target) {
     podDensity: async (spec: LabSpec, limits: InstanceLimits) => podDensity(await kube(spec), spec, limits),
     deleteDensityWorkload: (spec: LabSpec) => ifClusterUp(spec, (kc) => deleteDensityWorkload(kc, spec.labId)),
 
-    installLbController: async (spec: LabSpec, network: NetworkOutputs) =>
-      installLbController(targetFor(spec), await kube(spec), spec, network),
+    createLbControllerIam: (spec: LabSpec) => createLbControllerIam(targetFor(spec), spec.labId),
+    installLbController: async (spec: LabSpec, network: NetworkOutputs, iam?: LbControllerIam) =>
+      installLbController(targetFor(spec), await kube(spec), spec, network, iam),
     uninstallLbController: async (spec: LabSpec) => {
       await ifClusterUp(spec, (kc) => uninstallLbController(targetFor(spec), kc));
       await deleteLbControllerLeftovers(targetFor(spec), spec.labId);

@@ -9,16 +9,17 @@ import { exitCodeOf, exitCodes, progressQuery, type LabOutcome } from '../lab/si
 import { UsageError } from './cli.js';
 import { withFlagNames } from './options.js';
 
-/** What the running activity is waiting for, from its last heartbeat ("nodes Ready 2/3"). */
+/** What each running activity is waiting for, from its last heartbeat ("nodes Ready 2/3"); phases overlap. */
 export async function currentWait(handle: WorkflowHandle): Promise<string | undefined> {
   const { raw } = await handle.describe();
-  const pending = raw.pendingActivities?.[0];
-  if (!pending) return undefined;
-  const name = pending.activityType?.name ?? 'activity';
-  const payload = pending.heartbeatDetails?.payloads?.[0]?.data;
-  if (!payload) return name;
-  const detail = JSON.parse(Buffer.from(payload).toString()) as { waitingFor?: string; state?: string };
-  return `${name}: ${detail.state ?? detail.waitingFor ?? ''}`;
+  const waits = (raw.pendingActivities ?? []).map((pending) => {
+    const name = pending.activityType?.name ?? 'activity';
+    const payload = pending.heartbeatDetails?.payloads?.[0]?.data;
+    if (!payload) return name;
+    const detail = JSON.parse(Buffer.from(payload).toString()) as { waitingFor?: string; state?: string };
+    return `${name}: ${detail.state ?? detail.waitingFor ?? ''}`;
+  });
+  return waits.length ? waits.join(' · ') : undefined;
 }
 
 const took = (ms?: number): string => (ms === undefined ? '' : ` in ${formatSeconds(ms)}`);

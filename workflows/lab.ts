@@ -1,6 +1,8 @@
-// networkLab: LAB.md's phases as one saga. Every create step registers its undo before it runs;
-// whatever happens — success, failure, cancel, TTL — the undos run in reverse, outside
-// cancellation, followed by a leak check. Orchestration only: all I/O is in activities.
+// networkLab: LAB.md's phases as one saga, run as a dependency graph: what a real cluster lets
+// run at once does (add-ons beside the node group, the controller beside the node wait, the
+// load balancer, DNS and iperf3 tests together). Every create step registers its undo before it
+// runs; whatever happens — success, failure, cancel, TTL — the undos run in a fixed safe order,
+// outside cancellation, followed by a leak check. Orchestration only: all I/O is in activities.
 import {
   ActivityCancellationType,
   ApplicationFailure,
@@ -15,7 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LabActivities, ValidatedLab } from '../activities/index.js';
-import type { PhaseId } from '../lab/phases.js';
+import { phaseIds, type PhaseId } from '../lab/phases.js';
 import type { LabReport, PhaseRecord } from '../lab/report.js';
 import { labPhaseKey, labResultKey, labTargetKey } from '../lab/search-attributes.js';
 import {
@@ -29,10 +31,30 @@ import {
   type LabOutcome,
 } from '../lab/signals.js';
 import { labIdFromWorkflowId, maxTtlMs, parseDuration, phasesToRun, type LabSpecInput } from '../lab/spec.js';
+import { stepGraph } from './graph.js';
 import { creating, message, quick as quickOptions, undoing } from './options.js';
 
 const quick = proxyActivities<LabActivities>(quickOptions);
 const undo = proxyActivities<LabActivities>(undoing);
+
+/**
+ * The order undos run in, whatever order concurrent phases registered them in: the tests' objects
+ * before the controller that deletes their load balancers, the controller before its IAM role,
+ * node groups before the cluster, the network stack last.
+ */
+const teardownOrder = [
+  'delete iperf3 pods',
+  'delete DNS test and its records',
+  'delete ingress test',
+  'delete NLB test',
+  'delete density test',
+  'uninstall the load balancer controller',
+  'delete IAM roles, policies and OIDC provider',
+  'delete node groups',
+  'delete cluster',
+  'delete network stack',
+] as const;
+type UndoStep = (typeof teardownOrder)[number];
 
 /** A duration a person gave, within the TTL cap (parseDuration refuses longer ones); undefined (and logged) otherwise. */
 function boundedDuration(text: string, what: string): number | undefined {
@@ -67,6 +89,7 @@ export async function networkLab(given: LabSpecInput): Promise<LabOutcome> {
     failUnlessPassed: patched('fail-unless-passed'),
     waitForCancelledCreates: patched('wait-for-cancelled-creates'),
     cancelEndsHold: patched('cancel-ends-hold'),
+    phaseGraph: patched('phase-graph'),
   };
   const outcome = await runLab(given, changes);
   if (changes.failUnlessPassed && outcome.report.outcome !== 'passed') throw labFailure(outcome);
@@ -75,7 +98,7 @@ export async function networkLab(given: LabSpecInput): Promise<LabOutcome> {
 
 async function runLab(
   given: LabSpecInput,
-  changes: { waitForCancelledCreates: boolean; cancelEndsHold: boolean },
+  changes: { waitForCancelledCreates: boolean; cancelEndsHold: boolean; phaseGraph: boolean },
 ): Promise<LabOutcome> {
   const lab = proxyActivities<LabActivities>(
     changes.waitForCancelledCreates ? creating : { ...creating, cancellationType: ActivityCancellationType.TRY_CANCEL },
@@ -116,11 +139,22 @@ async function runLab(
     if (!r) report.phases.push((r = { phase: id, status: 'pending' }));
     return r;
   };
+  // While phases overlap, LabPhase shows the earliest running one in the write-up's order: the
+  // step the lab is furthest behind on (what runs beside it is further on), so a filter on it
+  // finds a lab where a person following LAB.md would place it. Set when it changes only.
+  let shownPhase: PhaseId | undefined;
+  const showPhase = (): void => {
+    const earliest = phaseIds.find((id) => report.phases.some((p) => p.phase === id && p.status === 'running'));
+    if (!earliest || earliest === shownPhase) return;
+    shownPhase = earliest;
+    upsertSearchAttributes([{ key: labPhaseKey, value: earliest }]);
+  };
   async function phase<T>(id: PhaseId, run: () => Promise<T>): Promise<T> {
     const r = record(id);
     r.status = 'running';
     r.startedAt = new Date().toISOString();
-    upsertSearchAttributes([{ key: labPhaseKey, value: id }]);
+    if (changes.phaseGraph) showPhase();
+    else upsertSearchAttributes([{ key: labPhaseKey, value: id }]);
     try {
       const result = await run();
       r.status = 'passed';
@@ -132,6 +166,7 @@ async function runLab(
     } finally {
       r.endedAt = new Date().toISOString();
       r.durationMs = Date.parse(r.endedAt) - Date.parse(r.startedAt);
+      if (changes.phaseGraph) showPhase();
     }
   }
   const finish = async (outcome: LabReport['outcome'], error?: string): Promise<LabOutcome> => {
@@ -151,6 +186,8 @@ async function runLab(
     return finish('failed', message(err));
   }
   const { spec, zones, limits } = validated;
+  // `?.`: labs validated before versions were resolved carry no `kubernetes` (replay).
+  const addonVersions = validated.kubernetes?.addons;
   report.region = spec.region;
   report.kubernetes = validated.kubernetes;
   for (const id of phasesToRun(spec)) record(id);
@@ -169,8 +206,8 @@ async function runLab(
     main.cancel();
   });
 
-  const undos: { step: string; run: () => Promise<unknown> }[] = [];
-  const willUndo = (step: string, run: () => Promise<unknown>): void => {
+  const undos: { step: UndoStep; run: () => Promise<unknown> }[] = [];
+  const willUndo = (step: UndoStep, run: () => Promise<unknown>): void => {
     undos.push({ step, run });
   };
   /** What undoes each test phase: registered before the phase runs, so one that fails half-way is undone too. */
@@ -186,40 +223,120 @@ async function runLab(
     willUndo(step, undoIt);
     return phase(id, run);
   };
+  /** Before the phase graph: one phase after another, undos in reverse registration order. */
+  async function runInSequence(): Promise<void> {
+    await phase('deploy', async () => {
+      willUndo('delete network stack', () => undo.deleteNetworkStack(spec));
+      const network = await lab.createNetworkStack(spec, zones);
+      willUndo('delete cluster', () => undo.deleteCluster(spec));
+      const cluster = await lab.createCluster(spec, network);
+      willUndo('delete node groups', () => undo.deleteNodegroups(spec));
+      const nodegroupName = await lab.createNodegroup(spec, network);
+      const addons = await lab.createAddons(spec, addonVersions);
+      report.deploy = {
+        network,
+        clusterName: cluster.name,
+        kubernetesVersion: cluster.version,
+        nodegroupName,
+        addons,
+      };
+    });
+    const network = report.deploy!.network;
+    report.nodes = await phase('nodes', () => lab.waitForNodes(spec));
+    if (runs('networking')) report.networking = await phase('networking', () => lab.verifyNetworking(spec, network));
+    if (runs('density')) report.density = await testPhase('density', () => lab.podDensity(spec, limits));
+    if (runs('lbController')) {
+      willUndo('delete IAM roles, policies and OIDC provider', () => undo.deleteIam(spec));
+      willUndo('uninstall the load balancer controller', () => undo.uninstallLbController(spec));
+      report.lbController = await phase('lbController', () => lab.installLbController(spec, network));
+    }
+    if (runs('nlb')) report.nlb = await testPhase('nlb', () => lab.nlbTest(spec));
+    if (runs('ingress')) report.ingress = await testPhase('ingress', () => lab.ingressTest(spec));
+    if (runs('externalDns')) report.dns = await testPhase('externalDns', () => lab.dnsTest(spec));
+    if (runs('iperf3')) report.iperf3 = await testPhase('iperf3', () => lab.iperf3Test(spec));
+  }
+
+  /** Each phase as soon as what it needs is done; the comments say why a phase waits for what it does. */
+  async function runAsGraph(): Promise<void> {
+    const graph = stepGraph();
+    const step = graph.step;
+    const network = step([], () => {
+      willUndo('delete network stack', () => undo.deleteNetworkStack(spec));
+      return lab.createNetworkStack(spec, zones);
+    });
+    const cluster = step([network], async () => {
+      willUndo('delete cluster', () => undo.deleteCluster(spec));
+      return lab.createCluster(spec, await network);
+    });
+    const nodegroupName = step([cluster], async () => {
+      willUndo('delete node groups', () => undo.deleteNodegroups(spec));
+      return lab.createNodegroup(spec, await network);
+    });
+    // Beside the node group: an add-on that needs nodes (coredns) is waited for in the nodes phase.
+    const addons = step([cluster], () => lab.createAddons(spec, addonVersions, true));
+    const deploy = step([], () =>
+      phase('deploy', async () => {
+        const [net, made, nodegroup, installed] = await Promise.all([network, cluster, nodegroupName, addons]);
+        report.deploy = {
+          network: net,
+          clusterName: made.name,
+          kubernetesVersion: made.version,
+          nodegroupName: nodegroup,
+          addons: installed,
+        };
+      }),
+    );
+    const nodes = step([deploy], () =>
+      phase('nodes', async () => {
+        report.nodes = await lab.waitForNodes(spec);
+        if (report.deploy!.addons.some((a) => a.status !== 'ACTIVE'))
+          report.deploy!.addons = await lab.waitForAddons(spec);
+      }),
+    );
+    const lbController = runs('lbController')
+      ? step([cluster], () =>
+          phase('lbController', async () => {
+            willUndo('delete IAM roles, policies and OIDC provider', () => undo.deleteIam(spec));
+            willUndo('uninstall the load balancer controller', () => undo.uninstallLbController(spec));
+            const iam = await lab.createLbControllerIam(spec);
+            // The chart's Service webhook (failurePolicy Fail) refuses new Services until the
+            // controller runs: the add-ons' own (kube-dns) must exist before the release does.
+            await graph.need(deploy);
+            report.lbController = await lab.installLbController(spec, await network, iam);
+          }),
+        )
+      : undefined;
+    // The pod → ENI map is of the cluster's own pods, taken before the density test as LAB.md does.
+    const networking = runs('networking')
+      ? step([nodes], () =>
+          phase('networking', async () => {
+            report.networking = await lab.verifyNetworking(spec, await network);
+          }),
+        )
+      : undefined;
+    // The density test fills every pod slot on purpose: nothing else that schedules pods runs
+    // beside it, and the controller's pods are running before it counts the system pods.
+    const density = runs('density')
+      ? step([nodes, networking, lbController], () =>
+          testPhase('density', async () => {
+            report.density = await lab.podDensity(spec, limits);
+          }),
+        )
+      : undefined;
+    const before = [nodes, networking, density, lbController];
+    if (runs('nlb')) step(before, () => testPhase('nlb', async () => void (report.nlb = await lab.nlbTest(spec))));
+    if (runs('ingress'))
+      step(before, () => testPhase('ingress', async () => void (report.ingress = await lab.ingressTest(spec))));
+    if (runs('externalDns'))
+      step(before, () => testPhase('externalDns', async () => void (report.dns = await lab.dnsTest(spec))));
+    if (runs('iperf3'))
+      step(before, () => testPhase('iperf3', async () => void (report.iperf3 = await lab.iperf3Test(spec))));
+    await graph.settled();
+  }
+
   let failure: string | undefined;
   try {
-    await main.run(async () => {
-      await phase('deploy', async () => {
-        willUndo('delete network stack', () => undo.deleteNetworkStack(spec));
-        const network = await lab.createNetworkStack(spec, zones);
-        willUndo('delete cluster', () => undo.deleteCluster(spec));
-        const cluster = await lab.createCluster(spec, network);
-        willUndo('delete node groups', () => undo.deleteNodegroups(spec));
-        const nodegroupName = await lab.createNodegroup(spec, network);
-        // `?.`: labs validated before versions were resolved carry no `kubernetes` (replay).
-        const addons = await lab.createAddons(spec, validated.kubernetes?.addons);
-        report.deploy = {
-          network,
-          clusterName: cluster.name,
-          kubernetesVersion: cluster.version,
-          nodegroupName,
-          addons,
-        };
-      });
-      const network = report.deploy!.network;
-      report.nodes = await phase('nodes', () => lab.waitForNodes(spec));
-      if (runs('networking')) report.networking = await phase('networking', () => lab.verifyNetworking(spec, network));
-      if (runs('density')) report.density = await testPhase('density', () => lab.podDensity(spec, limits));
-      if (runs('lbController')) {
-        willUndo('delete IAM roles, policies and OIDC provider', () => undo.deleteIam(spec));
-        willUndo('uninstall the load balancer controller', () => undo.uninstallLbController(spec));
-        report.lbController = await phase('lbController', () => lab.installLbController(spec, network));
-      }
-      if (runs('nlb')) report.nlb = await testPhase('nlb', () => lab.nlbTest(spec));
-      if (runs('ingress')) report.ingress = await testPhase('ingress', () => lab.ingressTest(spec));
-      if (runs('externalDns')) report.dns = await testPhase('externalDns', () => lab.dnsTest(spec));
-      if (runs('iperf3')) report.iperf3 = await testPhase('iperf3', () => lab.iperf3Test(spec));
-    });
+    await main.run(() => (changes.phaseGraph ? runAsGraph() : runInSequence()));
   } catch (err) {
     failure = isCancellation(err)
       ? ttlFired
@@ -238,8 +355,11 @@ async function runLab(
       await condition(() => !held || ttlFired || teardownRequested || (changes.cancelEndsHold && cancelRequested));
     }
     report.teardown = [];
+    const inOrder = changes.phaseGraph
+      ? [...undos].sort((a, b) => teardownOrder.indexOf(a.step) - teardownOrder.indexOf(b.step))
+      : [...undos].reverse();
     await phase('teardown', async () => {
-      for (const step of [...undos].reverse()) {
+      for (const step of inOrder) {
         try {
           await step.run();
           report.teardown!.push({ step: step.step, ok: true });

@@ -21,14 +21,32 @@ export const lbcRelease = { name: 'aws-load-balancer-controller', namespace: 'ku
  */
 export const lbcChartVersion = '1.17.1';
 
+/** The controller's IAM: the cluster's OIDC provider and the IRSA role with the controller's policy. */
+export interface LbControllerIam {
+  oidcProviderArn: string;
+  roleArn: string;
+  policyArn: string;
+}
+
+/** Needs only the cluster (its OIDC issuer), so the lab makes it while the nodes come up. */
+export async function createLbControllerIam(target: Target, labId: string): Promise<LbControllerIam> {
+  const oidc = await ensureOidcProvider(target, labId);
+  const { roleArn, policyArn } = await ensureIrsaRole(target, labId, 'lbController', oidc);
+  return { oidcProviderArn: oidc.arn, roleArn, policyArn };
+}
+
+/**
+ * The Helm release, once the controller's IAM exists (made here when not given), then every
+ * replica Available: the density test counts the controller's pods as system pods.
+ */
 export async function installLbController(
   target: Target,
   kc: KubeConfig,
   spec: LabSpec,
   network: NetworkOutputs,
+  iam?: LbControllerIam,
 ): Promise<LbControllerResult> {
-  const oidc = await ensureOidcProvider(target, spec.labId);
-  const { roleArn, policyArn } = await ensureIrsaRole(target, spec.labId, 'lbController', oidc);
+  const { oidcProviderArn, roleArn, policyArn } = iam ?? (await createLbControllerIam(target, spec.labId));
   const release = await helmUpgradeInstall(target, kc, {
     ...lbcRelease,
     chart: target.lbControllerChart ?? spec.lbControllerChart,
@@ -45,17 +63,17 @@ export async function installLbController(
   });
   const apps = kc.makeApiClient(AppsV1Api);
   await waitFor(
-    'the controller Deployment Available',
+    'every controller replica Available',
     async () => {
       const d = await apps.readNamespacedDeployment({ name: lbcRelease.name, namespace: lbcRelease.namespace });
-      return (d.status?.availableReplicas ?? 0) > 0 ? true : undefined;
+      return (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1) ? true : undefined;
     },
     { timeoutMs: 10 * 60_000, intervalMs: 2000 },
   );
   return {
     policyArn,
     roleArn,
-    oidcProviderArn: oidc.arn,
+    oidcProviderArn,
     chart: release.chart,
     release: `${lbcRelease.name} r${release.revision}`,
     available: true,

@@ -27,6 +27,9 @@ export async function labNodes(kc: KubeConfig): Promise<NodeRecord[]> {
   return items.map(nodeRecord).sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
 }
 
+/** What EKS and its add-ons run in kube-system: the VPC CNI (aws-node), kube-proxy and coredns. */
+const eksSystemWorkloads = ['aws-node', 'kube-proxy', 'coredns'];
+
 export async function waitForNodes(kc: KubeConfig, spec: LabSpec): Promise<NodeRecord[]> {
   let ready = 0;
   const nodes = await waitFor(
@@ -39,8 +42,10 @@ export async function waitForNodes(kc: KubeConfig, spec: LabSpec): Promise<NodeR
     { timeoutMs: 20 * 60_000, intervalMs: 1000, describe: () => `nodes Ready ${ready}/${spec.nodes}` },
   );
   // The nodes are only usable once EKS's own pods run on them: aws-node and kube-proxy on each,
-  // and coredns. Until then the capacity left for the lab is not yet known.
+  // and coredns. Until then the capacity left for the lab is not yet known. Only those: the load
+  // balancer controller's release comes up beside this wait and is waited for by its own phase.
   const apps = kc.makeApiClient(AppsV1Api);
+  const eksOwn = (o: { metadata?: { name?: string } }): boolean => eksSystemWorkloads.includes(o.metadata?.name ?? '');
   let system = '';
   await waitFor(
     'system pods (aws-node, kube-proxy, coredns) ready',
@@ -50,8 +55,10 @@ export async function waitForNodes(kc: KubeConfig, spec: LabSpec): Promise<NodeR
         apps.listNamespacedDeployment({ namespace: 'kube-system' }),
       ]);
       const waiting = [
-        ...daemonSets.items.filter((d) => (d.status?.numberReady ?? 0) < (d.status?.desiredNumberScheduled ?? 1)),
-        ...deployments.items.filter((d) => (d.status?.readyReplicas ?? 0) < (d.spec?.replicas ?? 1)),
+        ...daemonSets.items
+          .filter(eksOwn)
+          .filter((d) => (d.status?.numberReady ?? 0) < (d.status?.desiredNumberScheduled ?? 1)),
+        ...deployments.items.filter(eksOwn).filter((d) => (d.status?.readyReplicas ?? 0) < (d.spec?.replicas ?? 1)),
       ].map((o) => o.metadata!.name!);
       system = waiting.join(', ');
       return waiting.length === 0 ? true : undefined;

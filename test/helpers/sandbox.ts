@@ -59,6 +59,24 @@ export async function gatewayAdmin<T>(method: string, path: string, body?: unkno
   return (await res.json()) as T;
 }
 
+/** The fault a lab test injects most: AWS refusing every CreateNodegroup, as a missing permission would. */
+export const nodegroupAccessDenied = {
+  service: 'eks',
+  operation: 'CreateNodegroup',
+  mode: 'always',
+  error: 'AccessDeniedException',
+};
+
+/** Runs `use` with the fault injected in the gateway; every fault is cleared afterwards. */
+export async function withFault<T>(fault: Record<string, unknown>, use: () => Promise<T>): Promise<T> {
+  await gatewayAdmin('POST', 'faults', fault);
+  try {
+    return await use();
+  } finally {
+    await gatewayAdmin('DELETE', 'faults');
+  }
+}
+
 /** Polls `check` until it returns a value other than undefined; fails with `what` after the timeout. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,9 +1,16 @@
 // The lab's EKS and EC2 activities against the sandbox's strict EKS: versions resolved at
 // validation, zones that offer the instance type, undos that wait out CREATING, typed failures
-// for failed add-ons and node group deletions, and node instances found by EKS's own tag.
+// for failed add-ons and node group deletions (an add-on made before the nodes may wait for
+// them), and node instances found by EKS's own tag.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { CreateClusterCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
+import {
+  CreateClusterCommand,
+  DeleteAddonCommand,
+  DescribeClusterCommand,
+  ListAddonsCommand,
+} from '@aws-sdk/client-eks';
+import { labAddons } from '../../activities/eks.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { validateSpec, type LabSpec, type LabSpecInput } from '../../lab/spec.js';
 import { labActivities } from '../helpers/lab.js';
@@ -118,6 +125,25 @@ test('an add-on that ends CREATE_FAILED is a typed AddonFailed, not a 20-minute 
   await assert.rejects(
     labActivities.createAddons(spec, kubernetes.addons),
     failsWith('AddonFailed', /add-on vpc-cni CREATE_FAILED: ConfigurationConflict/),
+  );
+});
+
+test('beside the node group a DEGRADED add-on is returned as it is; once nodes run, waitForAddons fails typed', async () => {
+  for (const addonName of labAddons)
+    await aws.eks.send(new DeleteAddonCommand({ clusterName: labId, addonName })).catch(() => undefined);
+  await eventually('add-ons gone', async () =>
+    (await aws.eks.send(new ListAddonsCommand({ clusterName: labId }))).addons?.length === 0 ? true : undefined,
+  );
+  await gatewayAdmin('POST', 'faults', { service: 'eks', operation: 'CreateAddon', mode: 'once', outcome: 'DEGRADED' });
+  const { kubernetes } = await labActivities.validateLab({ createZone: true, labId, kubernetesVersion: '1.36' });
+  const addons = await labActivities.createAddons(spec, kubernetes.addons, true);
+  assert.deepEqual(
+    addons.map((a) => `${a.name} ${a.status}`),
+    ['vpc-cni DEGRADED', 'coredns ACTIVE', 'kube-proxy ACTIVE'],
+  );
+  await assert.rejects(
+    labActivities.waitForAddons(spec),
+    failsWith('AddonFailed', /add-on vpc-cni DEGRADED: InsufficientNumberOfReplicas/),
   );
 });
 

@@ -1,6 +1,6 @@
 // Real labs on the sandbox that fail on purpose end with exit code 1 and leave nothing tagged with
 // the lab id in AWS: once with everything made (the last phase fails), once with undos of
-// things never made (the load balancer controller's install fails before it makes anything), and
+// things never made (the load balancer controller's release fails before it is made), and
 // once with AWS refusing a create. The order of the undos is test/unit/undo-order.test.ts's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import type { LabActivities } from '../../activities/index.js';
 import { exitCodeOf } from '../../lab/signals.js';
 import { validateSpec } from '../../lab/spec.js';
 import { failing, labActivities, runLab, sandboxSpec } from '../helpers/lab.js';
-import { gatewayAdmin } from '../helpers/sandbox.js';
+import { nodegroupAccessDenied, withFault } from '../helpers/sandbox.js';
 
 const cases: { phase: string; activity: keyof LabActivities }[] = [
   { phase: 'lbController', activity: 'installLbController' },
@@ -40,14 +40,8 @@ for (const c of cases) {
   });
 }
 
-test('an AWS call failing with access denied in deploy fails the lab at once and undoes what was made', async () => {
-  await gatewayAdmin('POST', 'faults', {
-    service: 'eks',
-    operation: 'CreateNodegroup',
-    mode: 'always',
-    error: 'AccessDeniedException',
-  });
-  try {
+test('an AWS call failing with access denied in deploy fails the lab at once and undoes what was made', () =>
+  withFault(nodegroupAccessDenied, async () => {
     const spec = sandboxSpec({ phases: [] });
     const outcome = await runLab(spec);
     assert.equal(exitCodeOf(outcome.report), 1);
@@ -59,10 +53,7 @@ test('an AWS call failing with access denied in deploy fails the lab at once and
       ['delete node groups', 'delete cluster', 'delete network stack'],
     );
     await assertNothingLeft(spec.labId, spec);
-  } finally {
-    await gatewayAdmin('DELETE', 'faults');
-  }
-});
+  }));
 
 test('invalid input fails validation with code 2 and makes nothing', async () => {
   const spec = sandboxSpec({ instanceType: 'q9.huge' });

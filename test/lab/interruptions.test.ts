@@ -1,6 +1,7 @@
 // Whole labs on the sandbox, interrupted where Temporal's semantics decide what is left: a retried
-// density attempt, a cancel while a create call is on its way, a cancel during a hold, and a
-// teardown throttled for a while. Whatever happens, the figures are right and nothing is left.
+// density attempt, a cancel while a create call is on its way, a failing branch while a create
+// beside it is on its way, a cancel during a hold, and a teardown throttled for a while.
+// Whatever happens, the figures are right and nothing is left.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Context } from '@temporalio/activity';
@@ -13,7 +14,7 @@ import { densityApp } from '../../activities/phases/density.js';
 import { progressQuery } from '../../lab/signals.js';
 import { validateSpec, type LabSpec } from '../../lab/spec.js';
 import { labActivities, runLab, sandboxSpec, startLab } from '../helpers/lab.js';
-import { eventually, gatewayAdmin, target } from '../helpers/sandbox.js';
+import { eventually, gatewayAdmin, nodegroupAccessDenied, target, withFault } from '../helpers/sandbox.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -73,6 +74,36 @@ test('a cancel while CreateStack is on its way: the stack is deleted after it is
     await lab.stop();
   }
 });
+
+test('a node group AWS refuses while the controller’s IAM is being made: the IAM is made, then undone', () =>
+  withFault(nodegroupAccessDenied, async () => {
+    const spec = sandboxSpec({ phases: ['lbController'] });
+    let iamMade = false;
+    const outcome = await runLab(spec, {
+      // Still on its way when the node group fails: no heartbeat tells it of the cancel.
+      async createLbControllerIam(s: LabSpec) {
+        await sleep(3_000);
+        const iam = await labActivities.createLbControllerIam(s);
+        iamMade = true;
+        return iam;
+      },
+    });
+    assert.equal(outcome.report.outcome, 'failed');
+    assert.match(outcome.report.error ?? '', /AccessDenied/);
+    assert.ok(iamMade, 'the IAM create finished after the failure');
+    assert.deepEqual(
+      outcome.report.teardown!.map((t) => `${t.step}: ${t.ok}`),
+      [
+        'uninstall the load balancer controller: true',
+        'delete IAM roles, policies and OIDC provider: true',
+        'delete node groups: true',
+        'delete cluster: true',
+        'delete network stack: true',
+      ],
+    );
+    assert.deepEqual(outcome.report.leftovers, []);
+    await assertNothingLeft(spec);
+  }));
 
 test('cancel on a held lab ends the hold and tears everything down', async () => {
   const spec = sandboxSpec({ phases: [], keep: true });

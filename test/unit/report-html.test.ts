@@ -126,3 +126,43 @@ test('leftovers are listed', () => {
   assert.ok(page.includes('<td>sg-0a1b2c3d4e5f60718</td>'));
   assert.ok(page.includes('>teardown-incomplete</span>'));
 });
+
+test('phases that ran at once draw overlapping bars, one row each, in the write-up order', () => {
+  const r = fixture();
+  const at = (s: number): string => new Date(Date.parse(r.startedAt) + s * 1000).toISOString();
+  // The phase graph's shape: the controller beside deploy and the node wait, two tests together.
+  const spans: Partial<Record<string, [number, number]>> = {
+    deploy: [3, 20],
+    nodes: [20, 24],
+    lbController: [12, 30],
+    nlb: [40, 50],
+    ingress: [40, 46],
+  };
+  r.phases = r.phases.map((p) => {
+    const span = spans[p.phase];
+    return span ? { ...p, startedAt: at(span[0]), endedAt: at(span[1]), durationMs: (span[1] - span[0]) * 1000 } : p;
+  });
+  const bars = new Map(
+    [...chart(renderHtml(r), 'timeline').matchAll(/<rect [^>]*data-phase="(\w+)"[^>]*>/g)].map(([tag, phase]) => {
+      const attr = (name: string): number => Number(new RegExp(` ${name}="([\\d.]+)"`).exec(tag)![1]);
+      return [phase!, { x0: attr('x'), x1: attr('x') + attr('width'), y: attr('y') }];
+    }),
+  );
+  assert.deepEqual(
+    [...bars.keys()],
+    r.phases.map((p) => p.phase),
+  );
+  const overlap = (a: string, b: string): boolean =>
+    bars.get(a)!.x0 < bars.get(b)!.x1 && bars.get(b)!.x0 < bars.get(a)!.x1;
+  assert.ok(overlap('deploy', 'lbController'), 'the controller overlaps deploy');
+  assert.ok(overlap('nodes', 'lbController'), 'the controller overlaps the node wait');
+  assert.ok(overlap('nlb', 'ingress'), 'the tests overlap each other');
+  assert.ok(!overlap('deploy', 'nodes'), 'the node wait follows deploy');
+  const rows = [...bars.values()].map((b) => b.y);
+  assert.deepEqual(
+    rows,
+    [...rows].sort((a, b) => a - b),
+    'one row per phase, top to bottom',
+  );
+  assert.equal(new Set(rows).size, rows.length);
+});
