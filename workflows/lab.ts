@@ -12,6 +12,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -31,11 +32,13 @@ import {
   type LabOutcome,
 } from '../lab/signals.js';
 import { labIdFromWorkflowId, maxTtlMs, parseDuration, phasesToRun, type LabSpecInput } from '../lab/spec.js';
+import { renderCurrentDetails } from '../lab/report/markdown.js';
 import { stepGraph } from './graph.js';
 import { creating, message, quick as quickOptions, undoing } from './options.js';
+import { summarised, type LabSteps } from './summaries.js';
 
-const quick = proxyActivities<LabActivities>(quickOptions);
-const undo = proxyActivities<LabActivities>(undoing);
+const quickCalls = proxyActivities<LabActivities>(quickOptions);
+const undoCalls = proxyActivities<LabActivities>(undoing);
 
 /**
  * The order undos run in, whatever order concurrent phases registered them in: the tests' objects
@@ -100,7 +103,7 @@ async function runLab(
   given: LabSpecInput,
   changes: { waitForCancelledCreates: boolean; cancelEndsHold: boolean; phaseGraph: boolean },
 ): Promise<LabOutcome> {
-  const lab = proxyActivities<LabActivities>(
+  const createCalls = proxyActivities<LabActivities>(
     changes.waitForCancelledCreates ? creating : { ...creating, cancellationType: ActivityCancellationType.TRY_CANCEL },
   );
   // A cancel request on the workflow; while the tests run it cancels them (main is a child scope),
@@ -117,6 +120,9 @@ async function runLab(
     outcome: 'running',
     phases: [{ phase: 'validate', status: 'pending' }],
   };
+  // The Web UI's current details: the phase table and what the lab waits on now.
+  const waitingOn: string[] = [];
+  const showDetails = (): void => setCurrentDetails(renderCurrentDetails(report, waitingOn));
   let teardownRequested = false;
   let held = input.keep ?? false;
   let ttlDeadline = Date.now() + Math.min(parseDuration(input.ttl ?? '2h') ?? 7_200_000, maxTtlMs);
@@ -153,6 +159,7 @@ async function runLab(
     const r = record(id);
     r.status = 'running';
     r.startedAt = new Date().toISOString();
+    showDetails();
     if (changes.phaseGraph) showPhase();
     else upsertSearchAttributes([{ key: labPhaseKey, value: id }]);
     try {
@@ -167,6 +174,7 @@ async function runLab(
       r.endedAt = new Date().toISOString();
       r.durationMs = Date.parse(r.endedAt) - Date.parse(r.startedAt);
       if (changes.phaseGraph) showPhase();
+      showDetails();
     }
   }
   const finish = async (outcome: LabReport['outcome'], error?: string): Promise<LabOutcome> => {
@@ -175,17 +183,36 @@ async function runLab(
     report.endedAt = new Date().toISOString();
     for (const p of report.phases) if (p.status === 'pending') p.status = 'skipped';
     upsertSearchAttributes([{ key: labResultKey, value: outcome }]);
-    const written = await quick.writeReport(report, validated?.spec.reportDir).catch(() => undefined);
+    showDetails();
+    const written = await (
+      afterValidation.quick
+        ? afterValidation.quick.writeReport(report, validated?.spec.reportDir)
+        : quickCalls.writeReport.executeWithOptions({ summary: `write the report of ${report.labId}` }, [
+            report,
+            undefined,
+          ])
+    ).catch(() => undefined);
     return { report, reportDir: written?.dir };
   };
 
   let validated: ValidatedLab | undefined;
+  // The summarised calls, once the spec they name things from is known.
+  const afterValidation: { quick?: LabSteps } = {};
   try {
-    validated = await phase('validate', () => quick.validateLab(input));
+    validated = await phase('validate', () =>
+      quickCalls.validateLab.executeWithOptions(
+        { summary: `validate lab ${input.labId}: spec, region, versions, quotas` },
+        [input],
+      ),
+    );
   } catch (err) {
     return finish('failed', message(err));
   }
   const { spec, zones, limits } = validated;
+  const lab = summarised(createCalls, spec, waitingOn, showDetails);
+  const undo = summarised(undoCalls, spec, waitingOn, showDetails);
+  const quick = summarised(quickCalls, spec, waitingOn, showDetails);
+  afterValidation.quick = quick;
   // `?.`: labs validated before versions were resolved carry no `kubernetes` (replay).
   const addonVersions = validated.kubernetes?.addons;
   report.region = spec.region;
@@ -352,7 +379,11 @@ async function runLab(
     if (!failure || failure === 'teardown requested') {
       // Held (--keep or the hold signal): stay up for people to look around, until released,
       // a teardown signal or the TTL.
+      const hold = 'held for people to look around: until released, a teardown signal or the TTL';
+      if (held) waitingOn.push(hold);
+      showDetails();
       await condition(() => !held || ttlFired || teardownRequested || (changes.cancelEndsHold && cancelRequested));
+      waitingOn.splice(waitingOn.indexOf(hold), 1);
     }
     report.teardown = [];
     const inOrder = changes.phaseGraph

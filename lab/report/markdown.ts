@@ -1,6 +1,6 @@
 // report.md: the report's sections (sections.ts) as headings, lines and tables a person reads.
 import type { LabReport } from '../report.js';
-import { reportView, type Block, type Cell, type Span, type Table } from './sections.js';
+import { phasesSection, reportView, type Block, type Cell, type Span, type Table } from './sections.js';
 
 /**
  * A table cell's text: `|` escaped and line breaks made <br>, so no report string (a multi-line
@@ -56,4 +56,17 @@ export function renderMarkdown(r: LabReport): string {
   if (view.error) out.push('', 'Error:', '', ...fenced(view.error));
   for (const s of view.sections) out.push('', `## ${s.title}`, ...s.blocks.flatMap(block));
   return out.join('\n') + '\n';
+}
+
+/**
+ * A lab's current details in the Web UI (Temporal's markdown), kept up to date by its workflow:
+ * the outcome so far, what it waits on now, and the phase table.
+ */
+export function renderCurrentDetails(r: LabReport, waitingOn: string[]): string {
+  return [
+    line(['Lab ', { strong: r.labId }, ' on ', r.target, ', ', r.region, ': ', { strong: r.outcome }]),
+    '',
+    `Waiting on: ${waitingOn.length ? waitingOn.map(markdownCell).join(' · ') : 'nothing'}`,
+    ...phasesSection(r).blocks.flatMap(block),
+  ].join('\n');
 }

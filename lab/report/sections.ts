@@ -121,7 +121,7 @@ function kubernetesSupport(r: LabReport): string {
   return `, ${support}, upgrade policy ${k.supportType}`;
 }
 
-const phasesSection = (r: LabReport): Section => ({
+export const phasesSection = (r: LabReport): Section => ({
   id: 'phases',
   title: 'Phases',
   blocks: [
