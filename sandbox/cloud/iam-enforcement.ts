@@ -26,7 +26,7 @@ import { moto } from './aws.js';
 import type { GatewayResponse } from './http.js';
 import { callParams, callResources, type CallCheck } from './iam-resources.js';
 import type { NodeIdentity } from './node-role.js';
-import { awsError, type AwsCall } from './protocol.js';
+import { awsError, regionOf, type AwsCall } from './protocol.js';
 
 export type PolicyDocument = { Version?: string; Statement: Statement[] | Statement };
 type Statement = Record<string, unknown> & { Principal?: { Federated?: string | string[] } };
@@ -208,7 +208,7 @@ export class IamEnforcement {
       this.sessions.delete(key!);
       return awsError(call.service, 'ExpiredToken', 'The security token included in the request is expired', 400);
     }
-    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization ?? '')?.[1] ?? '';
+    const region = regionOf(authorization) ?? '';
     const checks = await callResources(call, { region, account: session.account });
     if (!checks) {
       this.log(`iam: ${call.service} ${call.operation} has no resource mapping; refused for ${session.assumedRoleArn}`);

@@ -18,6 +18,7 @@ import { deleteKwokCluster, kwokClusters } from './kwok.js';
 import { latencyProfiles } from './latency.js';
 import { LoadBalancerEmulator } from './loadbalancers.js';
 import { Pager } from './paging.js';
+import { RegionGate } from './regions.js';
 import { PodRunner } from './podrunner.js';
 import { Throttler } from './throttling.js';
 import { Route53Emulator } from './route53.js';
@@ -74,6 +75,7 @@ const cloud: Cloud = {
   loadBalancers,
   dns,
   route53: new Route53Emulator(undefined, log),
+  regions: new RegionGate(),
   validator,
   faults: new FaultInjector(),
   iam,

@@ -1,13 +1,15 @@
 // What only the worker's side can judge stops the lab at validation with exit 2 naming the flag,
 // before anything is made: a region the account cannot use (one that does not exist, an opt-in
 // region not enabled: moto, like a new account, enables none), and a report folder the worker
-// cannot write.
+// cannot write. A region not enabled refuses calls, as on AWS, so the worker learns of it from the
+// partition's anchor region.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ListClustersCommand } from '@aws-sdk/client-eks';
-import { aws, unique } from '../helpers/sandbox.js';
+import type { TrailEntry } from '../../sandbox/cloud/trail.js';
+import { aws, gatewayAdmin, unique } from '../helpers/sandbox.js';
 
 function startLab(...args: string[]): { status: number | null; output: string; labId: string } {
   const labId = unique('refused');
@@ -33,9 +35,20 @@ test('a region that does not exist: exit 2 naming --region and the regions the a
 });
 
 test('an opt-in region the account has not enabled: exit 2 naming --region and how to enable it', async () => {
+  const since = Date.now();
   const run = startLab('--region', 'ap-east-1');
   assert.equal(run.status, 2, run.output);
   assert.match(run.output, /--region: ap-east-1 is an opt-in region this account has not enabled/);
+  // ap-east-1 refused the look-up (EC2's AuthFailure), so the partition's anchor was asked.
+  const lookups = (await gatewayAdmin<TrailEntry[]>('GET', `trail?since=${since}`)).filter(
+    (e) => e.operation === 'DescribeRegions',
+  );
+  const refused = lookups.findIndex((e) => e.region === 'ap-east-1' && e.status === 401);
+  assert.ok(refused >= 0, `ap-east-1 refused the look-up: ${JSON.stringify(lookups)}`);
+  assert.ok(
+    lookups.slice(refused + 1).some((e) => e.region === 'us-east-1' && e.status === 200),
+    `then us-east-1 answered: ${JSON.stringify(lookups)}`,
+  );
   await assertNothingMade(run.labId);
 });
 
