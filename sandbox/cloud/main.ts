@@ -44,7 +44,7 @@ const instanceRoleCredentials = iam.instanceRoleCredentials.bind(iam);
 const loadBalancers = new LoadBalancerEmulator(() => profile.current, instanceRoleCredentials, log);
 const pods = new PodRunner(instanceRoleCredentials, log);
 const iperf3 = new Iperf3Emulator(log);
-const ipam = new VpcCniIpam(log);
+const ipam = new VpcCniIpam(instanceRoleCredentials, log);
 const eks = new EksEmulator(
   () => profile.current,
   {
