@@ -218,7 +218,12 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
       if (fault && !fault.after && !outcome) return failWith();
       const throttled = cloud.throttling.check(call, req.headers.authorization);
       if (throttled) return throttled;
-      const denied = await cloud.iam.check(call, req.headers.authorization);
+      const sessionToken = req.headers['x-amz-security-token'];
+      const denied = await cloud.iam.check(
+        call,
+        req.headers.authorization,
+        typeof sessionToken === 'string' ? sessionToken : undefined,
+      );
       if (denied) return denied;
       const paged = cloud.paging.prepare(call);
       if (paged && !('call' in paged)) return paged;
