@@ -86,6 +86,18 @@ async function freeAddresses(subnetId: string, count: number): Promise<string[]>
   return picked;
 }
 
+/** The answer with only those items of its `list` that hold one of the addresses (`privateIpAddress`). */
+function itemsHolding(res: GatewayResponse, list: string, addresses: Set<string>): GatewayResponse {
+  if (res.status !== 200) return res;
+  const body = res.body.toString();
+  const found = findElement(body, list);
+  if (!found) return res;
+  const kept = childElements(body.slice(found.innerStart, found.innerEnd), 'item').filter((item) =>
+    elementTexts(item, 'privateIpAddress').some((ip) => addresses.has(ip)),
+  );
+  return { ...res, body: `${body.slice(0, found.start)}<${list}>${kept.join('')}</${list}>${body.slice(found.end)}` };
+}
+
 const insufficientAddresses = (subnetId: string): GatewayResponse =>
   awsError(
     'ec2',
@@ -182,16 +194,7 @@ export class Ec2Emulator {
       if (picked.length < count) return insufficientAddresses(subnetId);
       p.delete('SecondaryPrivateIpAddressCount');
       picked.forEach((ip, i) => p.set(`PrivateIpAddress.${i + 1}`, ip));
-      const res = await forward(withParams(call, p));
-      if (res.status !== 200) return res;
-      const body = res.body.toString();
-      const list = findElement(body, 'assignedPrivateIpAddressesSet');
-      if (!list) return res;
-      const kept = childElements(body.slice(list.innerStart, list.innerEnd), 'item').filter((item) =>
-        elementTexts(item, 'privateIpAddress').some((ip) => picked.includes(ip)),
-      );
-      const xml = `${body.slice(0, list.start)}<assignedPrivateIpAddressesSet>${kept.join('')}</assignedPrivateIpAddressesSet>${body.slice(list.end)}`;
-      return { ...res, body: xml };
+      return itemsHolding(await forward(withParams(call, p)), 'assignedPrivateIpAddressesSet', new Set(picked));
     });
   }
 
@@ -212,15 +215,6 @@ export class Ec2Emulator {
       }
     }
     if (wanted.size === 0) return forward(call);
-    const res = await forward(withParams(call, p));
-    if (res.status !== 200) return res;
-    const body = res.body.toString();
-    const list = findElement(body, 'networkInterfaceSet');
-    if (!list) return res;
-    const kept = childElements(body.slice(list.innerStart, list.innerEnd), 'item').filter((eni) =>
-      elementTexts(eni, 'privateIpAddress').some((ip) => wanted.has(ip)),
-    );
-    const xml = `${body.slice(0, list.start)}<networkInterfaceSet>${kept.join('')}</networkInterfaceSet>${body.slice(list.end)}`;
-    return { ...res, body: xml };
+    return itemsHolding(await forward(withParams(call, p)), 'networkInterfaceSet', wanted);
   }
 }
