@@ -1,10 +1,14 @@
-// The EC2 part of the gateway: what moto 5.2.5 does differently from EC2 for the calls the lab
-// and the Load Balancer Controller make. The filter `addresses.private-ip-address` finds an ENI
-// by any of its private IPs (moto only looks at the primary one), and deleting a security group
-// or subnet that an ENI still uses fails with DependencyViolation (moto deletes it).
+// The EC2 part of the gateway: what moto 5.2.5 does differently from EC2 for the calls the lab,
+// the Load Balancer Controller and the VPC CNI make. The filter `addresses.private-ip-address`
+// finds an ENI by any of its private IPs (moto only looks at the primary one); deleting a security
+// group or subnet that an ENI still uses fails with DependencyViolation (moto deletes it); and the
+// addresses EC2 picks for an ENI (CreateNetworkInterface without an address,
+// AssignPrivateIpAddresses with SecondaryPrivateIpAddressCount) are free ones of its subnet, never
+// AWS's reserved ones (moto picks at random, clashes included).
 import {
   DeleteNetworkInterfaceCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeSubnetsCommand,
   DetachNetworkInterfaceCommand,
   type Filter,
 } from '@aws-sdk/client-ec2';
@@ -60,9 +64,60 @@ async function enisWhere(filter: Filter): Promise<string[]> {
   return NetworkInterfaces.map((n) => n.NetworkInterfaceId!);
 }
 
+const toInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+const toIp = (n: number): string => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+
+/**
+ * `count` addresses of the subnet that no ENI holds, from the highest down. Taking them from the
+ * top keeps clear of the addresses moto hands to new instances, which it counts up from the bottom
+ * without looking at secondary addresses. AWS reserves the first four and the last of a subnet.
+ */
+async function freeAddresses(subnetId: string, count: number): Promise<string[]> {
+  const [{ Subnets = [] }, { NetworkInterfaces = [] }] = await Promise.all([
+    moto.ec2.send(new DescribeSubnetsCommand({ SubnetIds: [subnetId] })),
+    moto.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: [subnetId] }] })),
+  ]);
+  const [base, bits] = Subnets[0]!.CidrBlock!.split('/');
+  const taken = new Set(NetworkInterfaces.flatMap((n) => (n.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress!)));
+  const first = toInt(base!);
+  const picked: string[] = [];
+  for (let n = first + 2 ** (32 - Number(bits)) - 2; n >= first + 4 && picked.length < count; n--)
+    if (!taken.has(toIp(n))) picked.push(toIp(n));
+  return picked;
+}
+
+/** The answer with only those items of its `list` that hold one of the addresses (`privateIpAddress`). */
+function itemsHolding(res: GatewayResponse, list: string, addresses: Set<string>): GatewayResponse {
+  if (res.status !== 200) return res;
+  const body = res.body.toString();
+  const found = findElement(body, list);
+  if (!found) return res;
+  const kept = childElements(body.slice(found.innerStart, found.innerEnd), 'item').filter((item) =>
+    elementTexts(item, 'privateIpAddress').some((ip) => addresses.has(ip)),
+  );
+  return { ...res, body: `${body.slice(0, found.start)}<${list}>${kept.join('')}</${list}>${body.slice(found.end)}` };
+}
+
+const insufficientAddresses = (subnetId: string): GatewayResponse =>
+  awsError(
+    'ec2',
+    'InsufficientFreeAddressesInSubnet',
+    `The specified subnet ${subnetId} does not have enough free addresses to satisfy the request.`,
+    400,
+  );
+
 export class Ec2Emulator {
+  /** Subnet → the address pick under way there: picks in one subnet wait for each other. */
+  private readonly picking = new Map<string, Promise<unknown>>();
+
   async handle(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
     switch (call.operation) {
+      case 'CreateNetworkInterface':
+        return params(call).has('PrivateIpAddress') ? forward(call) : this.createNetworkInterface(call, forward);
+      case 'AssignPrivateIpAddresses':
+        return params(call).has('SecondaryPrivateIpAddressCount')
+          ? this.assignPrivateIpAddresses(call, forward)
+          : forward(call);
       case 'DescribeNetworkInterfaces':
         return this.describeNetworkInterfaces(call, forward);
       case 'DeleteSecurityGroup': {
@@ -99,6 +154,50 @@ export class Ec2Emulator {
     }
   }
 
+  /** Runs `pick` (choose addresses, then have moto take them) after any other pick in the subnet. */
+  private inSubnet(subnetId: string, pick: () => Promise<GatewayResponse>): Promise<GatewayResponse> {
+    const previous = this.picking.get(subnetId) ?? Promise.resolve();
+    const mine = previous.catch(() => undefined).then(pick);
+    this.picking.set(subnetId, mine);
+    void mine.finally(() => {
+      if (this.picking.get(subnetId) === mine) this.picking.delete(subnetId);
+    });
+    return mine;
+  }
+
+  /** A new ENI gets a free address of its subnet as its primary one. */
+  private createNetworkInterface(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
+    const p = params(call);
+    const subnetId = p.get('SubnetId') ?? '';
+    return this.inSubnet(subnetId, async () => {
+      const [address] = await freeAddresses(subnetId, 1);
+      if (!address) return insufficientAddresses(subnetId);
+      p.set('PrivateIpAddress', address);
+      return forward(withParams(call, p));
+    });
+  }
+
+  /**
+   * SecondaryPrivateIpAddressCount: EC2 picks that many free addresses of the ENI's subnet and
+   * answers with those (AssignedPrivateIpAddresses); moto would answer with all of the ENI's.
+   */
+  private async assignPrivateIpAddresses(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
+    const p = params(call);
+    const { NetworkInterfaces = [] } = await moto.ec2
+      .send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [p.get('NetworkInterfaceId') ?? ''] }))
+      .catch(() => ({ NetworkInterfaces: [] }));
+    const subnetId = NetworkInterfaces[0]?.SubnetId;
+    if (!subnetId) return forward(call); // moto answers for an ENI it does not know
+    const count = Number(p.get('SecondaryPrivateIpAddressCount'));
+    return this.inSubnet(subnetId, async () => {
+      const picked = await freeAddresses(subnetId, count);
+      if (picked.length < count) return insufficientAddresses(subnetId);
+      p.delete('SecondaryPrivateIpAddressCount');
+      picked.forEach((ip, i) => p.set(`PrivateIpAddress.${i + 1}`, ip));
+      return itemsHolding(await forward(withParams(call, p)), 'assignedPrivateIpAddressesSet', new Set(picked));
+    });
+  }
+
   /**
    * moto matches `addresses.private-ip-address` against the primary IP only; EC2 matches any of
    * the ENI's private IPv4 addresses (DescribeNetworkInterfaces, filter list). The gateway
@@ -116,15 +215,6 @@ export class Ec2Emulator {
       }
     }
     if (wanted.size === 0) return forward(call);
-    const res = await forward(withParams(call, p));
-    if (res.status !== 200) return res;
-    const body = res.body.toString();
-    const list = findElement(body, 'networkInterfaceSet');
-    if (!list) return res;
-    const kept = childElements(body.slice(list.innerStart, list.innerEnd), 'item').filter((eni) =>
-      elementTexts(eni, 'privateIpAddress').some((ip) => wanted.has(ip)),
-    );
-    const xml = `${body.slice(0, list.start)}<networkInterfaceSet>${kept.join('')}</networkInterfaceSet>${body.slice(list.end)}`;
-    return { ...res, body: xml };
+    return itemsHolding(await forward(withParams(call, p)), 'networkInterfaceSet', wanted);
   }
 }

@@ -2,12 +2,31 @@
 // latency profile's provisioning time has passed (moto makes it `active` on the first describe); a
 // registered target is `initial` until its first health checks pass; a deregistered target stays
 // `draining` for its target group's deregistration delay (moto forgets it at once). The gateway
-// passes DescribeLoadBalancers and DescribeTargetHealth answers through here.
+// passes every ELBv2 call through here. Registrations are noted as the call passes, before moto
+// lists the target, so no describe can see a new target without its registration time.
+import { DescribeTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { moto } from './aws.js';
 import type { GatewayResponse } from './http.js';
 import type { LatencyProfile } from './latency.js';
 import type { AwsCall } from './protocol.js';
 
 type Forward = (call: AwsCall) => Promise<GatewayResponse>;
+
+/** The call's `Targets.member.N.Id` / `.Port`, in order. */
+function requestTargets(params: URLSearchParams): { id: string; port: number }[] {
+  const out: { id: string; port: number }[] = [];
+  for (let n = 1; params.has(`Targets.member.${n}.Id`); n++)
+    out.push({ id: params.get(`Targets.member.${n}.Id`)!, port: Number(params.get(`Targets.member.${n}.Port`) ?? 0) });
+  return out;
+}
+
+/** How long a deregistered target of the group drains (its `deregistration_delay.timeout_seconds`). */
+async function deregistrationDelaySeconds(targetGroupArn: string): Promise<number> {
+  const { Attributes = [] } = await moto.elbv2.send(
+    new DescribeTargetGroupAttributesCommand({ TargetGroupArn: targetGroupArn }),
+  );
+  return Number(Attributes.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value ?? 300);
+}
 
 interface Draining {
   id: string;
@@ -28,14 +47,18 @@ export class ElbStates {
 
   constructor(private readonly profile: () => LatencyProfile) {}
 
-  registered(targetGroupArn: string, ids: string[]): void {
+  /** A target registered again keeps its registration time: ELBv2 ignores a repeated registration. */
+  private registered(targetGroupArn: string, ids: string[]): void {
     const now = Date.now();
-    for (const id of ids) this.registeredAt.set(`${targetGroupArn} ${id}`, now);
+    for (const id of ids) {
+      const key = `${targetGroupArn} ${id}`;
+      if (!this.registeredAt.has(key)) this.registeredAt.set(key, now);
+    }
     const left = (this.draining.get(targetGroupArn) ?? []).filter((d) => !ids.includes(d.id));
     this.draining.set(targetGroupArn, left);
   }
 
-  deregistered(targetGroupArn: string, targets: { id: string; port: number }[], delaySeconds: number): void {
+  private deregistered(targetGroupArn: string, targets: { id: string; port: number }[], delaySeconds: number): void {
     const until = Date.now() + delaySeconds * 1000;
     for (const t of targets) this.registeredAt.delete(`${targetGroupArn} ${t.id}`);
     this.draining.set(targetGroupArn, [
@@ -44,23 +67,52 @@ export class ElbStates {
     ]);
   }
 
-  targetGroupDeleted(targetGroupArn: string): void {
+  private targetGroupDeleted(targetGroupArn: string): void {
     this.draining.delete(targetGroupArn);
     for (const key of this.registeredAt.keys()) if (key.startsWith(`${targetGroupArn} `)) this.registeredAt.delete(key);
   }
 
-  drainingIn(targetGroupArn: string): Draining[] {
+  private drainingIn(targetGroupArn: string): Draining[] {
     const now = Date.now();
     return (this.draining.get(targetGroupArn) ?? []).filter((d) => d.until > now);
   }
 
+  /** The group's registration times and draining targets, to put back when a call is refused. */
+  private snapshot(targetGroupArn: string): { registeredAt: [string, number][]; draining?: Draining[] } {
+    const prefix = `${targetGroupArn} `;
+    return {
+      registeredAt: [...this.registeredAt].filter(([key]) => key.startsWith(prefix)),
+      draining: this.draining.get(targetGroupArn),
+    };
+  }
+
+  private restore(targetGroupArn: string, before: ReturnType<ElbStates['snapshot']>): void {
+    this.targetGroupDeleted(targetGroupArn);
+    for (const [key, at] of before.registeredAt) this.registeredAt.set(key, at);
+    if (before.draining) this.draining.set(targetGroupArn, before.draining);
+  }
+
   async handle(call: AwsCall, forward: Forward): Promise<GatewayResponse> {
+    const params = new URLSearchParams(call.body.toString() || call.query.toString());
+    const arn = params.get('TargetGroupArn') ?? '';
+    if (call.operation === 'RegisterTargets' || call.operation === 'DeregisterTargets') {
+      const targets = requestTargets(params);
+      const before = this.snapshot(arn);
+      if (call.operation === 'RegisterTargets')
+        this.registered(
+          arn,
+          targets.map((t) => t.id),
+        );
+      else this.deregistered(arn, targets, await deregistrationDelaySeconds(arn));
+      const res = await forward(call);
+      if (res.status !== 200) this.restore(arn, before); // refused: nothing changed
+      return res;
+    }
     const res = await forward(call);
     if (res.status !== 200) return res;
+    if (call.operation === 'DeleteTargetGroup') this.targetGroupDeleted(arn);
     if (call.operation === 'DescribeLoadBalancers') return { ...res, body: this.provisioning(res.body.toString()) };
     if (call.operation === 'DescribeTargetHealth') {
-      const params = new URLSearchParams(call.body.toString() || call.query.toString());
-      const arn = params.get('TargetGroupArn') ?? '';
       const askedFor = [...params.keys()].some((k) => k.startsWith('Targets.'));
       return { ...res, body: this.targetHealth(arn, res.body.toString(), askedFor) };
     }
@@ -91,9 +143,12 @@ export class ElbStates {
       if (at !== undefined && now - at < this.profile().targetInitialMs) return member.replace(state, initialState);
       return member;
     });
-    // Asked for every target: the draining ones are listed too, as ELBv2 lists them until the delay ends.
-    if (!askedFor && draining.length) {
-      const members = draining
+    // Asked for every target: the draining ones are listed too, as ELBv2 lists them until the delay
+    // ends (moto forgets them once it has answered the deregistration).
+    const listed = new Set([...xml.matchAll(/<Id>([^<]+)<\/Id>/g)].map((m) => m[1]));
+    const forgotten = draining.filter((d) => !listed.has(d.id));
+    if (!askedFor && forgotten.length) {
+      const members = forgotten
         .map(
           (d) =>
             `<member><Target><Id>${d.id}</Id><Port>${d.port}</Port></Target><HealthCheckPort>traffic-port</HealthCheckPort><TargetHealth>${drainingState}</TargetHealth></member>`,

@@ -13,12 +13,13 @@ import { json, type GatewayResponse } from './http.js';
 import { latencyProfiles, latencyProfileSchema, type LatencyProfile } from './latency.js';
 import type { LoadBalancerEmulator } from './loadbalancers.js';
 import type { Pager } from './paging.js';
+import type { RegionGate } from './regions.js';
 import { throttlingSchema, type Throttler } from './throttling.js';
 import type { Route53Emulator } from './route53.js';
 import { reviewToken } from './tokens.js';
 import type { RequestValidator } from './validation.js';
 import { recordCall, trailSince } from './trail.js';
-import { awsError, faultErrors, operationOf, serviceOf, type AwsCall } from './protocol.js';
+import { awsError, faultErrors, operationOf, regionOf, serviceOf, type AwsCall } from './protocol.js';
 
 export interface Cloud {
   cloudformation: CloudFormationEmulator;
@@ -27,6 +28,8 @@ export interface Cloud {
   loadBalancers: LoadBalancerEmulator;
   dns: DnsEmulator;
   route53: Route53Emulator;
+  /** Opt-in regions the account has not enabled: calls made in them are refused. */
+  regions: RegionGate;
   validator: RequestValidator;
   faults: FaultInjector;
   /** IRSA: web identity checks and the IRSA roles' policies on calls signed with their keys. */
@@ -188,6 +191,16 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
         query: url.searchParams,
         body,
       };
+      const region = regionOf(req.headers.authorization);
+      // AWS refuses the credentials before the service sees the request.
+      const notEnabled = await cloud.regions.check(call, region);
+      if (notEnabled) {
+        cloud.log(
+          `refused ${call.service} ${call.operation}: ${region} is an opt-in region this account has not enabled`,
+        );
+        recordCall(call, notEnabled, region);
+        return notEnabled;
+      }
       const invalid = cloud.validator.check(call);
       if (invalid) {
         cloud.log(`refused ${call.service} ${call.operation}: ${invalid.body}`);
@@ -205,7 +218,12 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
       if (fault && !fault.after && !outcome) return failWith();
       const throttled = cloud.throttling.check(call, req.headers.authorization);
       if (throttled) return throttled;
-      const denied = await cloud.iam.check(call, req.headers.authorization);
+      const sessionToken = req.headers['x-amz-security-token'];
+      const denied = await cloud.iam.check(
+        call,
+        req.headers.authorization,
+        typeof sessionToken === 'string' ? sessionToken : undefined,
+      );
       if (denied) return denied;
       const paged = cloud.paging.prepare(call);
       if (paged && !('call' in paged)) return paged;
@@ -225,7 +243,7 @@ export function startGateway(cloud: Cloud, port: number, host: string): Server {
                     ? cloud.iam.assumeRoleWithWebIdentity(c, forward)
                     : forward(c);
       const answer = paged ? paged.page(await route(paged.call)) : await route(call);
-      recordCall(call, answer);
+      recordCall(call, answer, region);
       return fault && !outcome ? failWith() : answer;
     })()
       .then((out) => res.writeHead(out.status, out.headers).end(out.body))

@@ -8,6 +8,9 @@
 //   allow is refused with the service's AccessDenied, in AWS's wording.
 // - Instance role sessions (node-role.ts: pods without IRSA get their node's role) are checked the
 //   same way.
+// - Those credentials stop working at their expiry, as AWS's do: a call with them is refused with
+//   ExpiredToken. Their session token carries the expiry, as AWS's carry it, so the gateway can
+//   forget an expired session (they are pruned whenever a new one is issued) and still refuse it.
 // Calls signed with any other credentials (the lab's own, the sandbox's machinery) pass unchecked.
 import {
   GetOpenIDConnectProviderCommand,
@@ -26,7 +29,7 @@ import { moto } from './aws.js';
 import type { GatewayResponse } from './http.js';
 import { callParams, callResources, type CallCheck } from './iam-resources.js';
 import type { NodeIdentity } from './node-role.js';
-import { awsError, type AwsCall } from './protocol.js';
+import { awsError, regionOf, type AwsCall } from './protocol.js';
 
 export type PolicyDocument = { Version?: string; Statement: Statement[] | Statement };
 type Statement = Record<string, unknown> & { Principal?: { Federated?: string | string[] } };
@@ -50,6 +53,19 @@ function jwtClaims(token: string): Record<string, unknown> | undefined {
     return undefined;
   }
 }
+
+/** A session token that carries its expiry (ms since the epoch), as AWS's session tokens do. */
+export const tokenWithExpiry = (token: string, expires: number): string => `${token}~expires~${expires}`;
+const expiryOf = (sessionToken: string | undefined): number | undefined => {
+  const expires = /~expires~(\d+)$/.exec(sessionToken ?? '')?.[1];
+  return expires === undefined ? undefined : Number(expires);
+};
+
+/** AWS's answer to credentials past their expiry, in the service's protocol. */
+const expiredToken = (service: string): GatewayResponse =>
+  service === 'eks'
+    ? awsError(service, 'ExpiredTokenException', 'The security token included in the request is expired', 403)
+    : awsError(service, 'ExpiredToken', 'The security token included in the request is expired', 403);
 
 const accessKeyOf = (authorization: string | undefined): string | undefined =>
   /Credential=([^/]+)\//.exec(authorization ?? '')?.[1];
@@ -103,16 +119,20 @@ export class IamEnforcement {
     const accessKey = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(xml)?.[1];
     const assumedRoleArn = /<Arn>([^<]+)<\/Arn>/.exec(xml)?.[1];
     const expiration = /<Expiration>([^<]+)<\/Expiration>/.exec(xml)?.[1];
-    if (answer.status === 200 && accessKey && assumedRoleArn) {
-      this.sessions.set(accessKey, {
-        roleName: roleArn.split('/').pop()!,
-        assumedRoleArn,
-        account: assumedRoleArn.split(':')[4]!,
-        expires: expiration ? Date.parse(expiration) : Date.now() + 3_600_000,
-      });
-      this.log(`sts: ${assumedRoleArn} assumed with a web identity; its calls are checked against the role's policies`);
-    }
-    return answer;
+    if (answer.status !== 200 || !accessKey || !assumedRoleArn) return answer;
+    const expires = expiration ? Date.parse(expiration) : Date.now() + 3_600_000;
+    this.remember(accessKey, {
+      roleName: roleArn.split('/').pop()!,
+      assumedRoleArn,
+      account: assumedRoleArn.split(':')[4]!,
+      expires,
+    });
+    this.log(`sts: ${assumedRoleArn} assumed with a web identity; its calls are checked against the role's policies`);
+    const body = xml.replace(
+      /<SessionToken>([^<]*)<\/SessionToken>/,
+      (_whole, token: string) => `<SessionToken>${tokenWithExpiry(token, expires)}</SessionToken>`,
+    );
+    return { ...answer, body };
   }
 
   /**
@@ -126,7 +146,7 @@ export class IamEnforcement {
     if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey || !AssumedRoleUser?.Arn)
       throw new Error(`STS gave no credentials for ${roleArn}`);
     const expires = Credentials.Expiration ?? new Date(Date.now() + 3_600_000);
-    this.sessions.set(Credentials.AccessKeyId, {
+    this.remember(Credentials.AccessKeyId, {
       roleName: roleArn.split('/').pop()!,
       assumedRoleArn: AssumedRoleUser.Arn,
       account: AssumedRoleUser.Arn.split(':')[4]!,
@@ -138,9 +158,16 @@ export class IamEnforcement {
     return {
       accessKeyId: Credentials.AccessKeyId,
       secretAccessKey: Credentials.SecretAccessKey,
-      sessionToken: Credentials.SessionToken,
+      sessionToken: tokenWithExpiry(Credentials.SessionToken ?? '', expires.getTime()),
       expiration: expires,
     };
+  }
+
+  /** Keeps the new session and forgets those past their expiry. */
+  private remember(accessKey: string, session: Session): void {
+    const now = Date.now();
+    for (const [key, s] of this.sessions) if (now >= s.expires) this.sessions.delete(key);
+    this.sessions.set(accessKey, session);
   }
 
   private async webIdentityProblem(
@@ -199,16 +226,24 @@ export class IamEnforcement {
     return allowed ? undefined : notAuthorized;
   }
 
-  /** A denial for a call signed with IRSA credentials that the role's policies do not allow; undefined otherwise. */
-  async check(call: AwsCall, authorization: string | undefined): Promise<GatewayResponse | undefined> {
+  /**
+   * The refusal of a call signed with temporary credentials the gateway issued: expired ones, and
+   * those whose role's policies do not allow the call; undefined otherwise.
+   */
+  async check(
+    call: AwsCall,
+    authorization: string | undefined,
+    sessionToken: string | undefined,
+  ): Promise<GatewayResponse | undefined> {
     const key = accessKeyOf(authorization);
+    const expires = expiryOf(sessionToken);
+    if (expires !== undefined && Date.now() >= expires) {
+      if (key) this.sessions.delete(key);
+      return expiredToken(call.service);
+    }
     const session = key ? this.sessions.get(key) : undefined;
     if (!session) return undefined;
-    if (Date.now() >= session.expires) {
-      this.sessions.delete(key!);
-      return awsError(call.service, 'ExpiredToken', 'The security token included in the request is expired', 400);
-    }
-    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization ?? '')?.[1] ?? '';
+    const region = regionOf(authorization) ?? '';
     const checks = await callResources(call, { region, account: session.account });
     if (!checks) {
       this.log(`iam: ${call.service} ${call.operation} has no resource mapping; refused for ${session.assumedRoleArn}`);

@@ -1,9 +1,9 @@
 // Which IAM action, resource ARN and condition context an AWS call is authorized as: for the calls
 // the AWS Load Balancer Controller and ExternalDNS make (ELBv2, EC2 security groups and ENIs,
 // Route53), following each service's "Actions, resources, and condition keys" page of the Service
-// Authorization Reference. A create that carries tags is also an AddTags/CreateTags on the new
+// Authorization Reference, and the ENI calls of the VPC CNI's ipamd. A create that carries tags is also an AddTags/CreateTags on the new
 // resource, with the create action as `<service>:CreateAction` (tag on create).
-import { DescribeTagsCommand as DescribeEc2TagsCommand } from '@aws-sdk/client-ec2';
+import { DescribeNetworkInterfacesCommand, DescribeTagsCommand as DescribeEc2TagsCommand } from '@aws-sdk/client-ec2';
 import { DescribeTagsCommand as DescribeElbTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { moto } from './aws.js';
 import type { AwsCall } from './protocol.js';
@@ -141,6 +141,21 @@ const ec2ResourceTypes: Record<string, string> = {
   'vpc-': 'vpc',
 };
 const ec2GroupOperations = ['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress', 'DeleteSecurityGroup'];
+const ec2EniOperations = [
+  'ModifyNetworkInterfaceAttribute',
+  'AssignPrivateIpAddresses',
+  'UnassignPrivateIpAddresses',
+  'DeleteNetworkInterface',
+];
+
+/** The ENI and instance of an attachment (DetachNetworkInterface names only the attachment). */
+async function attachmentParties(attachmentId: string): Promise<string[]> {
+  const { NetworkInterfaces = [] } = await moto.ec2.send(
+    new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'attachment.attachment-id', Values: [attachmentId] }] }),
+  );
+  const eni = NetworkInterfaces[0];
+  return eni ? [eni.NetworkInterfaceId!, eni.Attachment!.InstanceId!] : [];
+}
 
 function ec2Arn(id: string, s: Scope): string | undefined {
   const type = Object.entries(ec2ResourceTypes).find(([prefix]) => id.startsWith(prefix))?.[1];
@@ -151,26 +166,36 @@ async function ec2Checks(call: AwsCall, params: URLSearchParams, s: Scope): Prom
   const op = call.operation;
   const action = `ec2:${op}`;
   if (op.startsWith('Describe')) return [{ action, resource: '*', context: {} }];
-  if (op === 'CreateSecurityGroup') {
-    const arn = `arn:aws:ec2:${s.region}:${s.account}:security-group/sg-${newId()}`;
-    const tags = requestTags(params, 'TagSpecification.1.Tag');
-    const vpc = params.get('VpcId');
+  /** A create: the new resource (tags on create need ec2:CreateTags too) and those it is made in. */
+  const create = (type: string, prefix: string, tags: Tags, within: (string | null)[]): CallCheck[] => {
+    const arn = `arn:aws:ec2:${s.region}:${s.account}:${type}/${prefix}-${newId()}`;
     return [
       { action, resource: arn, context: requestTagContext(tags) },
-      ...(vpc ? [{ action, resource: ec2Arn(vpc, s)!, context: {} }] : []),
+      ...within.filter((id): id is string => !!id).map((id) => ({ action, resource: ec2Arn(id, s)!, context: {} })),
       ...(Object.keys(tags).length
         ? [{ action: 'ec2:CreateTags', resource: arn, context: { ...requestTagContext(tags), 'ec2:CreateAction': op } }]
         : []),
     ];
-  }
+  };
+  if (op === 'CreateSecurityGroup')
+    return create('security-group', 'sg', requestTags(params, 'TagSpecification.1.Tag'), [params.get('VpcId')]);
+  if (op === 'CreateNetworkInterface')
+    return create('network-interface', 'eni', requestTags(params, 'TagSpecification.1.Tag'), [
+      params.get('SubnetId'),
+      ...members(params, /^SecurityGroupId\.(\d+)$/),
+    ]);
   const ids =
     op === 'CreateTags' || op === 'DeleteTags'
       ? members(params, /^ResourceId\.(\d+)$/)
       : ec2GroupOperations.includes(op)
         ? [params.get('GroupId') ?? '']
-        : op === 'ModifyNetworkInterfaceAttribute'
+        : ec2EniOperations.includes(op)
           ? [params.get('NetworkInterfaceId') ?? '']
-          : undefined;
+          : op === 'AttachNetworkInterface'
+            ? [params.get('NetworkInterfaceId') ?? '', params.get('InstanceId') ?? '']
+            : op === 'DetachNetworkInterface'
+              ? await attachmentParties(params.get('AttachmentId') ?? '')
+              : undefined;
   if (!ids) return undefined;
   const context = op === 'CreateTags' ? requestTagContext(requestTags(params, 'Tag')) : {};
   const checks: CallCheck[] = [];

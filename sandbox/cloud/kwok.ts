@@ -11,6 +11,7 @@ import { run, toolPaths } from '../tools.js';
 import { closeKubelets, egressSelectorConfig, serveKubelets } from './kubelets.js';
 import { kwokStages } from './kwok-stages.js';
 import type { LatencyProfile } from './latency.js';
+import { ClusterWatcher } from './reconcile.js';
 
 /** Ports free on 127.0.0.1 now, each held until all are found so none is handed out twice. */
 async function freeLoopbackPorts(count: number): Promise<number[]> {
@@ -177,7 +178,7 @@ export async function createKwokCluster(
     env: kwokEnv,
   });
   await serveKubelets(name, kubeletSocket, kubeletPort(name), log);
-  superviseControlPlane(name, log);
+  supervisor.watch(name, log);
 }
 
 /** A process that exited, or exited and waits to be reaped (a zombie), is not running. */
@@ -201,12 +202,6 @@ export function exitedComponents(name: string): string[] {
     .map((file) => file.slice(0, -'.pid'.length));
 }
 
-interface Supervisor {
-  timer: NodeJS.Timeout;
-  restarting?: Promise<void>;
-}
-const supervisors = new Map<string, Supervisor>();
-
 /**
  * EKS runs the control plane supervised: a component that exits is started again. kwokctl's
  * binary runtime does not, and kube-controller-manager and kube-scheduler exit on their own when
@@ -214,38 +209,34 @@ const supervisors = new Map<string, Supervisor>();
  * 10 s of starting (a loaded machine): without them no Deployment gets pods. So every 2 s the
  * sandbox starts what exited, with `kwokctl start cluster`, which starts what has no running pid.
  */
-function superviseControlPlane(name: string, log: (line: string) => void): void {
-  const supervisor: Supervisor = {
-    timer: setInterval(() => {
-      if (supervisor.restarting) return;
-      const exited = exitedComponents(name);
-      if (!exited.length) return;
-      log(`control plane ${name}: ${exited.join(', ')} exited; starting again`);
-      // An exited component stays a zombie until PID 1 reaps it, and kwokctl, seeing its pid
-      // answer signal 0, would take it for running: its stale pid file goes first.
-      for (const component of exited) rmSync(join(clusterDir(name), 'pids', `${component}.pid`), { force: true });
-      // kwokctl then waits up to 2 minutes for the API server to answer; a component that exits
-      // meanwhile (the API server itself, shutting down) must not wait that long to be noticed.
-      const start = ['start', 'cluster', '--name', name, '--timeout', '10s'];
-      supervisor.restarting = run(toolPaths.kwokctl, start, log, { env: kwokEnv })
-        .catch((err: Error) => log(`control plane ${name}: restart failed: ${err.message}`))
-        .finally(() => (supervisor.restarting = undefined));
-    }, 2000),
-  };
-  supervisors.set(name, supervisor);
+class ControlPlaneSupervisor extends ClusterWatcher<{ log: (line: string) => void }> {
+  constructor() {
+    // A failed restart is logged once, until it changes or a restart succeeds.
+    super('control plane restart', 2000, console.log);
+  }
+
+  watch(name: string, log: (line: string) => void): void {
+    this.watchWith(name, { log });
+  }
+
+  protected async reconcile(name: string, { log }: { log: (line: string) => void }): Promise<void> {
+    const exited = exitedComponents(name);
+    if (!exited.length) return;
+    log(`control plane ${name}: ${exited.join(', ')} exited; starting again`);
+    // An exited component stays a zombie until PID 1 reaps it, and kwokctl, seeing its pid
+    // answer signal 0, would take it for running: its stale pid file goes first.
+    for (const component of exited) rmSync(join(clusterDir(name), 'pids', `${component}.pid`), { force: true });
+    // kwokctl then waits up to 2 minutes for the API server to answer; a component that exits
+    // meanwhile (the API server itself, shutting down) must not wait that long to be noticed.
+    await run(toolPaths.kwokctl, ['start', 'cluster', '--name', name, '--timeout', '10s'], log, { env: kwokEnv });
+  }
 }
 
-/** Stops supervising, after any restart in flight, so a deleted cluster is not started again. */
-async function stopSupervising(name: string): Promise<void> {
-  const supervisor = supervisors.get(name);
-  if (!supervisor) return;
-  supervisors.delete(name);
-  clearInterval(supervisor.timer);
-  await supervisor.restarting;
-}
+const supervisor = new ControlPlaneSupervisor();
 
 export async function deleteKwokCluster(name: string, log: (line: string) => void): Promise<void> {
-  await stopSupervising(name);
+  // After any restart in flight, so a deleted cluster is not started again.
+  await supervisor.unwatch(name);
   closeKubelets(name);
   rmSync(podStateDir(name), { recursive: true, force: true });
   if (!existsSync(clusterDir(name))) return;

@@ -26,7 +26,6 @@ import {
   DeleteTargetGroupCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
-  DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
   paginateDescribeListeners,
@@ -287,14 +286,6 @@ export class ControllerAws {
       await this.aws.elbv2.send(new AddTagsCommand({ ResourceArns: [listener.ListenerArn!], Tags: missing }));
   }
 
-  /** The target group's deregistration delay, which is how long a deregistered target drains. */
-  async deregistrationDelaySeconds(targetGroupArn: string): Promise<number> {
-    const { Attributes = [] } = await this.aws.elbv2.send(
-      new DescribeTargetGroupAttributesCommand({ TargetGroupArn: targetGroupArn }),
-    );
-    return Number(Attributes.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value ?? 300);
-  }
-
   /**
    * The load balancers and target groups of the object's stack, found by their tags as the
    * controller finds them (names depend on things that may be gone, like the backend Service).
@@ -325,9 +316,9 @@ export class ControllerAws {
 
   /**
    * Deletes in the controller's order: listeners, load balancers, target groups, then the frontend
-   * security group. Returns the deleted target groups' ARNs.
+   * security group.
    */
-  async delete(vpcId: string | undefined, o: LbObject): Promise<string[]> {
+  async delete(vpcId: string | undefined, o: LbObject): Promise<void> {
     const { loadBalancers, targetGroups } = await this.stackArns(o);
     for (const arn of loadBalancers) {
       for (const l of await this.listeners(arn))
@@ -340,7 +331,6 @@ export class ControllerAws {
       { Name: 'group-name', Values: [names.frontendSecurityGroup(this.cluster, o)] },
     ]);
     if (sg) await this.deleteSecurityGroup(sg.GroupId!);
-    return targetGroups;
   }
 
   /** Removes the shared rules from the targets' groups, then the backend group itself. */

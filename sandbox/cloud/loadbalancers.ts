@@ -85,7 +85,7 @@ const jsonPatch = (path: string, value: unknown) => [{ op: 'add', path, value }]
 export class LoadBalancerEmulator extends ClusterWatcher<ClusterWatch> {
   /** Load balancer hostname (lower case) → what answers for it. */
   readonly frontends = new Map<string, Frontend>();
-  readonly states: ElbStates;
+  private readonly states: ElbStates;
 
   constructor(
     profile: () => LatencyProfile,
@@ -202,7 +202,7 @@ export class LoadBalancerEmulator extends ClusterWatcher<ClusterWatch> {
     }
     const { made } = deployed;
     const backends = await this.readyBackends(entry.kc, w.object.namespace, w.object.backendService);
-    await this.syncTargets(aws, made.targetGroup.TargetGroupArn!, backends, w.object.targetPort);
+    await this.syncTargets(aws.aws, made.targetGroup.TargetGroupArn!, backends, w.object.targetPort);
     const hostname = made.loadBalancer.DNSName!.toLowerCase();
     const existing = this.frontends.get(hostname);
     if (existing) existing.backends = backends;
@@ -237,7 +237,7 @@ export class LoadBalancerEmulator extends ClusterWatcher<ClusterWatch> {
     if (!finalizers.includes(w.finalizer)) return;
     entry.deployed.delete(w.object.uid);
     entry.ruleTargets = undefined;
-    for (const arn of await aws.delete(vpcId, w.object)) this.states.targetGroupDeleted(arn);
+    await aws.delete(vpcId, w.object);
     for (const [host, f] of this.frontends)
       if (f.cluster === cluster && f.object === `${w.object.namespace}/${w.object.name}`) this.frontends.delete(host);
     if (!backendNeeded) await aws.releaseBackendSg(vpcId);
@@ -370,12 +370,11 @@ export class LoadBalancerEmulator extends ClusterWatcher<ClusterWatch> {
 
   /** Registers new endpoints (`initial` at first) and deregisters gone ones (`draining` for the delay). */
   private async syncTargets(
-    aws: ControllerAws,
+    clients: ControllerClients,
     targetGroupArn: string,
     backends: Backend[],
     port: number,
   ): Promise<void> {
-    const clients = aws.aws;
     const health = await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
     const current = new Set(
       (health.TargetHealthDescriptions ?? [])
@@ -385,26 +384,17 @@ export class LoadBalancerEmulator extends ClusterWatcher<ClusterWatch> {
     const wanted = new Set(backends.map((b) => b.ip));
     const add = [...wanted].filter((ip) => !current.has(ip));
     const remove = [...current].filter((ip) => !wanted.has(ip));
-    if (add.length) {
+    if (add.length)
       await clients.elbv2.send(
         new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: add.map((Id) => ({ Id, Port: port })) }),
       );
-      this.states.registered(targetGroupArn, add);
-    }
-    if (remove.length) {
+    if (remove.length)
       await clients.elbv2.send(
         new DeregisterTargetsCommand({
           TargetGroupArn: targetGroupArn,
           Targets: remove.map((Id) => ({ Id, Port: port })),
         }),
       );
-      const delay = await aws.deregistrationDelaySeconds(targetGroupArn);
-      this.states.deregistered(
-        targetGroupArn,
-        remove.map((id) => ({ id, port })),
-        delay,
-      );
-    }
   }
 
   /** The data plane: one HTTP front on loopback for every load balancer, routed by Host. */

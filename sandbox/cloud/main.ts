@@ -18,6 +18,7 @@ import { deleteKwokCluster, kwokClusters } from './kwok.js';
 import { latencyProfiles } from './latency.js';
 import { LoadBalancerEmulator } from './loadbalancers.js';
 import { Pager } from './paging.js';
+import { RegionGate } from './regions.js';
 import { PodRunner } from './podrunner.js';
 import { Throttler } from './throttling.js';
 import { Route53Emulator } from './route53.js';
@@ -43,7 +44,7 @@ const instanceRoleCredentials = iam.instanceRoleCredentials.bind(iam);
 const loadBalancers = new LoadBalancerEmulator(() => profile.current, instanceRoleCredentials, log);
 const pods = new PodRunner(instanceRoleCredentials, log);
 const iperf3 = new Iperf3Emulator(log);
-const ipam = new VpcCniIpam(log);
+const ipam = new VpcCniIpam(instanceRoleCredentials, log);
 const eks = new EksEmulator(
   () => profile.current,
   {
@@ -74,6 +75,7 @@ const cloud: Cloud = {
   loadBalancers,
   dns,
   route53: new Route53Emulator(undefined, log),
+  regions: new RegionGate(),
   validator,
   faults: new FaultInjector(),
   iam,

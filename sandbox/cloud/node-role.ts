@@ -4,7 +4,8 @@
 // (IMDS) of the node it runs on, which hands out the node's instance role: the node group's
 // `nodeRole`. Those credentials are an assumed-role session of that role, checked by the gateway
 // against the role's policies like an IRSA role's. A pod whose node has no role gets no credentials.
-// - nodeIdentity(): the instance and instance role of the node a Deployment's pod runs on.
+// - nodeIdentity(), nodeIdentityOf(): the instance and instance role of the node a Deployment's
+//   pod runs on, or of a named node.
 // - InstanceMetadata: an IMDSv2 endpoint per node for real programs (ExternalDNS), serving its
 //   role's credentials as EC2's metadata service does.
 import { randomBytes } from 'node:crypto';
@@ -26,8 +27,8 @@ export interface NodeIdentity {
 export type InstanceRoleCredentials = (identity: NodeIdentity) => Promise<AwsCredentialIdentity>;
 
 /**
- * The node of one of the Deployment's scheduled pods, its instance (from the Node's providerID)
- * and its node group's nodeRole (EKS DescribeNodegroup); undefined when any of these is missing.
+ * The node of one of the Deployment's scheduled pods, its instance and its instance role
+ * (nodeIdentityOf); undefined when any of these is missing.
  */
 export async function nodeIdentity(
   kc: KubeConfig,
@@ -40,10 +41,24 @@ export async function nodeIdentity(
     .join(',');
   const pods = await core.listNamespacedPod({ namespace: deployment.metadata!.namespace!, labelSelector: selector });
   const nodeName = pods.items.find((p) => p.spec?.nodeName && !p.metadata?.deletionTimestamp)?.spec?.nodeName;
-  if (!nodeName) return undefined;
-  const node = await core.readNode({ name: nodeName });
-  const instanceId = /\/(i-[0-9a-f]+)$/.exec(node.spec?.providerID ?? '')?.[1];
-  const nodegroupName = node.metadata?.labels?.['eks.amazonaws.com/nodegroup'];
+  return nodeName ? nodeIdentityOf(kc, cluster, nodeName) : undefined;
+}
+
+/**
+ * The node's instance (from its providerID) and its node group's nodeRole (EKS
+ * DescribeNodegroup); undefined when the node is gone or either is missing.
+ */
+export async function nodeIdentityOf(
+  kc: KubeConfig,
+  cluster: string,
+  nodeName: string,
+): Promise<NodeIdentity | undefined> {
+  const node = await kc
+    .makeApiClient(CoreV1Api)
+    .readNode({ name: nodeName })
+    .catch(() => undefined);
+  const instanceId = /\/(i-[0-9a-f]+)$/.exec(node?.spec?.providerID ?? '')?.[1];
+  const nodegroupName = node?.metadata?.labels?.['eks.amazonaws.com/nodegroup'];
   if (!instanceId || !nodegroupName) return undefined;
   const { nodegroup } = await moto.eks
     .send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName }))

@@ -18,6 +18,10 @@ export function serviceOf(req: IncomingMessage): string {
   return match?.[1] ?? 'unknown';
 }
 
+/** The region SigV4's credential scope names: `Credential=AKID/20260101/<region>/eks/aws4_request`. */
+export const regionOf = (authorization: string | undefined): string | undefined =>
+  /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization ?? '')?.[1];
+
 // REST-style services name their operations by method and path.
 const restOperations: Record<string, [string, RegExp, string][]> = {
   eks: [

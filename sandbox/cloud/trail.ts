@@ -1,6 +1,8 @@
 // A CloudTrail-like record of the create calls the gateway served: which call, for which name,
 // whether it took effect and what it made. Tests and `npm run chaos` read it to count resources
-// made twice (a retried create whose first answer was lost, a create that raced its undo).
+// made twice (a retried create whose first answer was lost, a create that raced its undo). It
+// records the account's region look-ups (DescribeRegions) too, answered or refused, so a test can
+// see which region was asked.
 import type { AwsCall } from './protocol.js';
 import type { GatewayResponse } from './http.js';
 
@@ -9,9 +11,11 @@ export interface TrailEntry {
   at: number;
   service: string;
   operation: string;
+  /** The region the call was signed for. */
+  region?: string;
   /** The status the service answered with, before any injected fault replaced the answer. */
   status: number;
-  /** What the call named: stack, cluster (and node group or add-on), role, policy, provider URL, zone's caller reference. */
+  /** What a create call named (empty for a region look-up): stack, cluster (and node group or add-on), role, policy, provider URL, zone's caller reference. */
   name: string;
   /** What it made, from the answer: the first ARN, stack id or hosted zone id. */
   made?: string;
@@ -47,18 +51,20 @@ function madeOf(answer: GatewayResponse): string | undefined {
     /(arn:aws:[a-z0-9-]+:[^"<\s]+)/.exec(text))?.[1];
 }
 
-export function recordCall(call: AwsCall, answer: GatewayResponse): void {
-  if (!call.operation.startsWith('Create')) return;
+export function recordCall(call: AwsCall, answer: GatewayResponse, region: string | undefined): void {
+  const create = call.operation.startsWith('Create');
+  if (!create && call.operation !== 'DescribeRegions') return;
   entries.push({
     at: Date.now(),
     service: call.service,
     operation: call.operation,
+    region,
     status: answer.status,
-    name: nameOf(call),
+    name: create ? nameOf(call) : '',
     made: answer.status < 300 ? madeOf(answer) : undefined,
   });
   if (entries.length > kept) entries.splice(0, entries.length - kept);
 }
 
-/** The create calls answered since `since` (ms since the epoch). */
+/** The calls recorded since `since` (ms since the epoch). */
 export const trailSince = (since: number): TrailEntry[] => entries.filter((e) => e.at >= since);

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { clusterDir, exitedComponents, kwokName } from '../../sandbox/cloud/kwok.js';
+import { awaitRunningPods, deploy } from '../helpers/pods.js';
 import { createTestCluster, deleteTestCluster, eventually, unique } from '../helpers/sandbox.js';
 
 const labId = unique('cp');
@@ -38,41 +39,13 @@ async function killAndAwaitRestart(signals: [component: string, signal: NodeJS.S
   );
 }
 
-async function awaitRunningPods(app: string, count: number): Promise<void> {
-  const core = kc.makeApiClient(CoreV1Api);
-  await eventually(
-    `${count} ${app} pods Running`,
-    async () => {
-      const pods = await core
-        .listNamespacedPod({ namespace: 'default', labelSelector: `app=${app}` })
-        .catch(() => undefined);
-      return pods?.items.filter((p) => p.status?.phase === 'Running').length === count ? true : undefined;
-    },
-    90_000,
-  );
-}
-
-async function deploy(name: string, replicas: number): Promise<void> {
-  await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
-    namespace: 'default',
-    body: {
-      metadata: { name },
-      spec: {
-        replicas,
-        selector: { matchLabels: { app: name } },
-        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'nginx:alpine' }] } },
-      },
-    },
-  });
-}
-
 test('a killed kube-scheduler and kube-controller-manager are started again, and pods get scheduled', async () => {
   await killAndAwaitRestart([
     ['kube-scheduler', 'SIGKILL'],
     ['kube-controller-manager', 'SIGKILL'],
   ]);
-  await deploy('after-scheduler-kill', 2);
-  await awaitRunningPods('after-scheduler-kill', 2);
+  await deploy(kc, 'after-scheduler-kill', 2);
+  await awaitRunningPods(kc, 'after-scheduler-kill', 2);
 });
 
 // The order of a real restart: the API server shuts down (SIGTERM) and the components that lose it
@@ -92,7 +65,7 @@ test('a stopped kube-apiserver is started again, and the cluster goes on schedul
         () => undefined,
       ),
   );
-  await deploy('after-apiserver-kill', 2);
-  await awaitRunningPods('after-apiserver-kill', 2);
+  await deploy(kc, 'after-apiserver-kill', 2);
+  await awaitRunningPods(kc, 'after-apiserver-kill', 2);
   assert.deepEqual(exitedComponents(kwokName(labId)), []);
 });

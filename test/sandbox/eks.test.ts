@@ -21,6 +21,7 @@ import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/c
 import { clusterKubeConfig } from '../../activities/kube.js';
 import { spreadOverPods } from '../../activities/probes.js';
 import { deleteIam } from '../../activities/iam.js';
+import { deploy, runningPods } from '../helpers/pods.js';
 import {
   aws,
   createNetwork,
@@ -41,17 +42,6 @@ let apps: AppsV1Api;
 const podsOf = async (namespace: string, selector: string): Promise<V1Pod[]> =>
   (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
 const running = (pods: V1Pod[]): V1Pod[] => pods.filter((p) => p.status?.phase === 'Running');
-
-function deployment(name: string, replicas: number) {
-  return {
-    metadata: { name, namespace: 'default', labels: { app: name } },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'nginx:alpine' }] } },
-    },
-  };
-}
 
 before(async () => {
   const network = await createNetwork(labId);
@@ -146,7 +136,7 @@ test('50 nginx replicas: Running equals the free capacity, the rest Pending with
   const systemPods = (await core.listPodForAllNamespaces()).items.filter((p) => p.spec?.nodeName).length;
   const free = capacity - systemPods;
   assert.equal(free, 3 * 17 - 8, 'aws-node and kube-proxy on each node and two coredns take 8 slots');
-  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('nginx', 50) });
+  await deploy(kc, 'nginx', 50);
   const pods = await eventually(
     'all 50 pods placed or refused',
     async () => {
@@ -171,7 +161,7 @@ test('an NLB-class Service gets a load balancer whose targets follow its pods an
   // The controller's own Deployment, as its Helm chart labels it, is what the emulation waits for;
   // it calls AWS with the lab's IRSA role for it, as on EKS.
   await startLbController(kc, labId, vpcId, await labIrsaRole(labId, 'lbController'));
-  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('echo', 2) });
+  await deploy(kc, 'echo', 2);
   await core.createNamespacedService({
     namespace: 'default',
     body: {
@@ -204,10 +194,7 @@ test('an NLB-class Service gets a load balancer whose targets follow its pods an
   );
   assert.ok(TagDescriptions[0]?.Tags?.some((t) => t.Key === 'netlab.io/lab-id' && t.Value === labId));
 
-  const podIps = async (): Promise<string[]> =>
-    running(await podsOf('default', 'app=echo'))
-      .map((p) => p.status!.podIP!)
-      .sort();
+  const podIps = async (): Promise<string[]> => (await runningPods(kc, 'echo')).map((p) => p.status!.podIP!).sort();
   const targetIps = async (): Promise<string[]> => {
     const { TargetGroups = [] } = await aws.elbv2.send(
       new DescribeTargetGroupsCommand({ LoadBalancerArn: lb!.LoadBalancerArn }),
@@ -223,9 +210,7 @@ test('an NLB-class Service gets a load balancer whose targets follow its pods an
   });
 
   const spread = await spreadOverPods(target, hostname, 100);
-  const podNames = running(await podsOf('default', 'app=echo'))
-    .map((p) => p.metadata!.name!)
-    .sort();
+  const podNames = (await runningPods(kc, 'echo')).map((p) => p.metadata!.name!).sort();
   assert.deepEqual(Object.keys(spread).sort(), podNames);
   assert.deepEqual(Object.values(spread), [50, 50]);
 

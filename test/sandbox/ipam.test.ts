@@ -2,12 +2,16 @@
 // of an ENI attached to its node's instance in EC2, found there by DescribeNetworkInterfaces;
 // the primary ENI fills first, then more ENIs up to the instance type's limit, never more than
 // IPv4-per-ENI − 1 pods on one; addresses and extra ENIs are freed when the pods go, and the
-// node group's deletion takes the ENIs with it.
+// node group's deletion takes the ENIs with it. ipamd calls EC2 as the node's instance role, so
+// a role without AmazonEKS_CNI_Policy leaves new pods without addresses.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DescribeInstanceTypesCommand, paginateDescribeNetworkInterfaces } from '@aws-sdk/client-ec2';
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { aws, createTestCluster, deleteTestCluster, eventually, unique } from '../helpers/sandbox.js';
+import { AttachRolePolicyCommand, DetachRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { awsClientOptions } from '../../activities/target.js';
+import { awaitRunningPods, deploy } from '../helpers/pods.js';
+import { aws, createTestCluster, deleteTestCluster, eventually, target, unique } from '../helpers/sandbox.js';
 
 const labId = unique('ipam');
 let kc: KubeConfig;
@@ -36,24 +40,10 @@ async function enisOf(instance: string) {
 const podNetworkPods = async (): Promise<V1Pod[]> =>
   (await kc.makeApiClient(CoreV1Api).listPodForAllNamespaces()).items.filter((p) => !p.spec?.hostNetwork);
 
-async function scale(replicas: number): Promise<void> {
-  const apps = kc.makeApiClient(AppsV1Api);
-  const body = {
-    metadata: { name: 'web', namespace: 'default' },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: { containers: [{ name: 'web', image: 'nginx:alpine' }] },
-      },
-    },
-  };
-  await apps.createNamespacedDeployment({ namespace: 'default', body }).catch(async (err: { code?: number }) => {
-    if (err.code !== 409) throw err;
-    await apps.replaceNamespacedDeployment({ name: 'web', namespace: 'default', body });
-  });
-}
+const scale = (replicas: number): Promise<void> => deploy(kc, 'web', replicas);
+
+const secondaryIps = (e: { PrivateIpAddresses?: { Primary?: boolean; PrivateIpAddress?: string }[] }): string[] =>
+  (e.PrivateIpAddresses ?? []).filter((a) => !a.Primary).map((a) => a.PrivateIpAddress!);
 
 test('pods fill the primary ENI first, then new ENIs, each pod IP on an ENI of its node', async () => {
   const { InstanceTypes = [] } = await aws.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['t3.medium'] }));
@@ -108,8 +98,6 @@ test('addresses are freed when pods go, and an extra ENI left empty with them', 
     const left = await podNetworkPods();
     return left.length === 2 ? left.map((p) => p.status!.podIP!).sort() : undefined;
   });
-  const secondaryIps = (e: { PrivateIpAddresses?: { Primary?: boolean; PrivateIpAddress?: string }[] }): string[] =>
-    (e.PrivateIpAddresses ?? []).filter((a) => !a.Primary).map((a) => a.PrivateIpAddress!);
   // Freed addresses go first, then each extra ENI they leave empty is detached and deleted; an
   // ENI still holding a pod (coredns may sit on any of them) stays, as with ipamd.
   const enis = await eventually(
@@ -127,4 +115,34 @@ test('addresses are freed when pods go, and an extra ENI left empty with them', 
     'the ENIs hold coredns’s two addresses and nothing else',
   );
   assert.ok(enis.length < 3, `extra ENIs were released (${enis.length} left)`);
+});
+
+test('a node role without AmazonEKS_CNI_Policy: ipamd is refused, new pods get no address and no ENI', async () => {
+  const iam = new IAMClient(awsClientOptions(target));
+  const cniPolicy = { RoleName: `${labId}-node`, PolicyArn: 'arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy' };
+  const held = (await enisOf(instanceId)).flatMap(secondaryIps).sort();
+  await iam.send(new DetachRolePolicyCommand(cniPolicy));
+  try {
+    await scale(3);
+    const web = await eventually('3 web pods on the node', async () => {
+      const pods = (await podNetworkPods()).filter((p) => p.metadata?.labels?.app === 'web' && p.spec?.nodeName);
+      return pods.length === 3 ? pods : undefined;
+    });
+    // Twenty of ipamd's rounds: each one's EC2 calls are denied to the node's role.
+    await new Promise((r) => setTimeout(r, 5_000));
+    for (const pod of await podNetworkPods()) {
+      if (!web.some((w) => w.metadata!.name === pod.metadata!.name)) continue;
+      assert.equal(
+        pod.metadata?.annotations?.['vpc.amazonaws.com/pod-ips'],
+        undefined,
+        `${pod.metadata!.name} got an address`,
+      );
+      assert.equal(pod.status?.podIP, undefined);
+    }
+    assert.deepEqual((await enisOf(instanceId)).flatMap(secondaryIps).sort(), held, 'no address was assigned in EC2');
+  } finally {
+    await iam.send(new AttachRolePolicyCommand(cniPolicy));
+  }
+  // The policy back, the same pods get their addresses.
+  await awaitRunningPods(kc, 'web', 3);
 });
