@@ -3,10 +3,11 @@
 // switches profile only while no cluster is up.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { LatencyProfile } from '../../sandbox/cloud/latency.js';
 import { ProfileInUse, up } from '../../sandbox/sandbox.js';
-import { createTestCluster, deleteTestCluster, eventually, gatewayAdmin, unique } from '../helpers/sandbox.js';
+import { awaitRunningPods, deploy } from '../helpers/pods.js';
+import { createTestCluster, deleteTestCluster, gatewayAdmin, unique } from '../helpers/sandbox.js';
 
 const labId = unique('podstart');
 const podStart = { podStartMs: 3_000, podStartJitterMs: 6_000 };
@@ -32,30 +33,8 @@ const conditionTime = (pod: V1Pod, type: string): number =>
   Date.parse(String(pod.status?.conditions?.find((c) => c.type === type)?.lastTransitionTime));
 
 test("a pod starts the profile's pod start time after it was scheduled", async () => {
-  await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
-    namespace: 'default',
-    body: {
-      metadata: { name: 'slow-start' },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app: 'slow-start' } },
-        template: {
-          metadata: { labels: { app: 'slow-start' } },
-          spec: { containers: [{ name: 'nginx', image: 'nginx:alpine' }] },
-        },
-      },
-    },
-  });
-  const pods = await eventually(
-    '3 slow-start pods Running',
-    async () => {
-      const { items } = await kc
-        .makeApiClient(CoreV1Api)
-        .listNamespacedPod({ namespace: 'default', labelSelector: 'app=slow-start' });
-      return items.length === 3 && items.every((p) => p.status?.phase === 'Running') ? items : undefined;
-    },
-    120_000,
-  );
+  await deploy(kc, 'slow-start', 3);
+  const pods = await awaitRunningPods(kc, 'slow-start', 3, 120_000);
   for (const pod of pods) {
     const startMs = conditionTime(pod, 'Ready') - conditionTime(pod, 'PodScheduled');
     // Timestamps have whole seconds: a 3 s start can read as 2 s and a bit.
