@@ -22,7 +22,10 @@ interface BundleManifest {
   builtAt: string;
 }
 
-const bundleFiles = (dir: string) => ({ code: join(dir, 'workflow-bundle.js'), manifest: join(dir, 'workflow-bundle.json') });
+const bundleFiles = (dir: string) => ({
+  code: join(dir, 'workflow-bundle.js'),
+  manifest: join(dir, 'workflow-bundle.json'),
+});
 
 function filesUnder(path: string): string[] {
   const entries = readdirSync(path, { withFileTypes: true });
@@ -32,8 +35,11 @@ function filesUnder(path: string): string[] {
 /** A hash of every source file's path and content, so a bundle knows which sources it was built from. */
 export function workflowSourcesHash(): string {
   const hash = createHash('sha256');
-  const files = sources.flatMap((s) => (s.endsWith('.json') ? [join(projectRoot, s)] : filesUnder(join(projectRoot, s))));
-  for (const file of files.sort()) hash.update(relative(projectRoot, file)).update('\0').update(readFileSync(file)).update('\0');
+  const files = sources.flatMap((s) =>
+    s.endsWith('.json') ? [join(projectRoot, s)] : filesUnder(join(projectRoot, s)),
+  );
+  for (const file of files.sort())
+    hash.update(relative(projectRoot, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex');
 }
 

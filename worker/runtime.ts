@@ -35,6 +35,7 @@ export function installRuntime(env = process.env): string | undefined {
             prometheus: {
               bindAddress: `0.0.0.0:${port}`,
               countersTotalSuffix: true,
+              unitSuffix: true,
               useSecondsForDurations: true,
               histogramBucketOverrides: labMetricBuckets,
             },
