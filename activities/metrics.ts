@@ -1,8 +1,9 @@
 // The lab's own Prometheus metrics, served with the SDK's on the worker's metrics port
 // (worker/runtime.ts). Counted in activities from what the lab reports, never in workflow code,
-// which must stay free of side effects. docs/worker.md describes each.
-import { Context } from '@temporalio/activity';
+// which must stay free of side effects; nothing when called outside an activity (a test calling
+// one directly). docs/worker.md describes each.
 import type { LabReport } from '../lab/report.js';
+import { activityContext } from './poll.js';
 
 const teardownSeconds = 'netlab_lab_teardown_seconds';
 
@@ -13,15 +14,16 @@ export const labMetricBuckets: Record<string, number[]> = {
 
 /** A lab's validation began (its first attempt: a retried validation is the same lab). */
 export function recordLabStarted(target: LabReport['target']): void {
-  const context = Context.current();
-  if (context.info.attempt > 1) return;
+  const context = activityContext();
+  if (!context || context.info.attempt > 1) return;
   context.metricMeter.createCounter('netlab_labs_started', undefined, 'Labs started').add(1, { target });
 }
 
 /** Counts a lab that ended from its final report; the report written before teardown counts nothing. */
 export function recordLabEnded(report: LabReport): void {
-  if (report.outcome === 'running') return;
-  const meter = Context.current().metricMeter.withTags({ target: report.target });
+  const context = activityContext();
+  if (!context || report.outcome === 'running') return;
+  const meter = context.metricMeter.withTags({ target: report.target });
   const failedPhase = report.phases.find((p) => p.status === 'failed')?.phase ?? 'none';
   meter
     .createCounter('netlab_labs_finished', undefined, 'Labs ended, by outcome and the first phase that failed')

@@ -108,7 +108,9 @@ test(
   'the metrics endpoint serves the lab metrics as the labs reported them, on the next free port',
   { skip },
   async () => {
-    assert.equal(metricsUrl, `http://127.0.0.1:${metricsPort + 1}/metrics`);
+    // The next free port: usually the next one, unless another program on this machine has it.
+    const port = Number(/:(\d+)\/metrics$/.exec(metricsUrl!)?.[1]);
+    assert.ok(port > metricsPort && port < metricsPort + 16, metricsUrl);
     const taskQueue = unique('metrics');
     const realWriteReport = createActivities(sandboxTarget()).writeReport;
     const fakes = fakeLabActivities();
