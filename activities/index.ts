@@ -23,6 +23,7 @@ import { deleteIperf3, runIperf3 } from './iperf3.js';
 import { isNotFound } from './errors.js';
 import { ClusterWithoutEndpoint, clusterKubeConfig, labNamespace } from './kube.js';
 import { findLeftovers } from './leaks.js';
+import { recordLabEnded, recordLabStarted } from './metrics.js';
 import { deleteDensityWorkload, podDensity } from './phases/density.js';
 import { deleteDnsTest, dnsTest, zoneProblem } from './phases/externaldns.js';
 import {
@@ -77,6 +78,7 @@ export function createActivities(baseTarget: Target) {
   return {
     /** Phase 1: the spec and the look-ups it needs; nothing is made before this passes. */
     async validateLab(input: LabSpecInput): Promise<ValidatedLab> {
+      recordLabStarted(baseTarget.kind);
       const { spec, problems } = validateSpec(input);
       if (!spec) throw invalid(problems);
       // A lab reaches only workers of its own target (task queue per target); this is the last guard.
@@ -181,7 +183,11 @@ export function createActivities(baseTarget: Target) {
         deleteIperf3(kc, labNamespace, spec.labId, (state) => heartbeat({ waitingFor: 'iperf3 pods gone', state })),
       ),
 
-    writeReport: (report: LabReport, dir?: string) => writeReport(report, dir),
+    async writeReport(report: LabReport, dir?: string) {
+      const written = await writeReport(report, dir);
+      recordLabEnded(report);
+      return written;
+    },
     findLeftovers: (spec: LabSpec) =>
       heartbeating(`leak check of ${spec.labId}`, () =>
         findLeftovers(targetFor(spec), spec.labId, spec.phases.includes('externalDns') ? spec.domain : undefined),

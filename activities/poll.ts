@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { formatSeconds } from '../lab/duration.js';
 import { isTransient } from './errors.js';
 
-function activityContext(): Context | undefined {
+export function activityContext(): Context | undefined {
   try {
     return Context.current();
   } catch {

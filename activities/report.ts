@@ -1,6 +1,7 @@
 // Writes the lab's report where the worker runs: report.json (everything), report.md and report.html.
+import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { reportDirOf } from '../lab/local.js';
 import { renderHtml } from '../lab/report/html.js';
@@ -11,10 +12,20 @@ export async function writeReport(report: LabReport, dir?: string): Promise<{ di
   const out = resolve(dir ?? reportDirOf(report.labId));
   await mkdir(out, { recursive: true });
   const files = [join(out, 'report.json'), join(out, 'report.md'), join(out, 'report.html')];
-  await writeFile(files[0]!, JSON.stringify(report, null, 2) + '\n');
-  await writeFile(files[1]!, renderMarkdown(report));
-  await writeFile(files[2]!, renderHtml(report));
+  await writeWhole(files[0]!, JSON.stringify(report, null, 2) + '\n');
+  await writeWhole(files[1]!, renderMarkdown(report));
+  await writeWhole(files[2]!, renderHtml(report));
   return { dir: out, files };
+}
+
+/**
+ * Written aside and renamed: two workers may write one lab's report at once (an attempt presumed
+ * lost, retried on another), and `lab trend` may read it meanwhile; each sees a whole file.
+ */
+async function writeWhole(file: string, content: string): Promise<void> {
+  const aside = `${file}.${randomUUID()}.tmp`;
+  await writeFile(aside, content);
+  await rename(aside, file);
 }
 
 /**

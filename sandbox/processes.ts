@@ -60,7 +60,12 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 /** Starts the daemon unless it already runs; resolves when its port answers. */
 export async function startDaemon(d: Daemon, timeoutMs = 60_000): Promise<'started' | 'running' | 'external'> {
   const ready = d.ready ?? (() => portOpen(d.port!));
-  if (runningPid(d.name) !== undefined && (await ready())) return 'running';
+  if (runningPid(d.name) !== undefined) {
+    // Started by another command a moment ago (two `start-lab`s, each finding no worker): wait
+    // for that one rather than start a second, whose pid would replace the first's.
+    await waitFor(`${d.name}, already started, to be ready (log: ${logFile(d.name)})`, ready, timeoutMs);
+    return 'running';
+  }
   if (d.port !== undefined && (await portOpen(d.port))) {
     if (d.reuseExternal) return 'external';
     throw new Error(`port ${d.port} for ${d.name} is taken by another program; stop it or set the port variable`);

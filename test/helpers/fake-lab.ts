@@ -3,10 +3,10 @@
 // value, touches nothing, and any of them can be replaced.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { LabActivities } from '../../activities/index.js';
+import { createActivities, type LabActivities } from '../../activities/index.js';
 import type { ResolvedKubernetes } from '../../lab/report.js';
 import { validateSpec, type LabSpecInput } from '../../lab/spec.js';
-import { labActivities } from './lab.js';
+import { sandboxTarget } from '../../worker/config.js';
 
 const network = {
   stackName: 'fake-network',
@@ -32,7 +32,9 @@ export const failingFake = (name: string) => async (): Promise<never> => {
 };
 
 export function fakeLabActivities(overrides: Partial<LabActivities> = {}): LabActivities {
-  const nothing = Object.fromEntries(Object.keys(labActivities).map((k) => [k, async () => undefined]));
+  const nothing = Object.fromEntries(
+    Object.keys(createActivities(sandboxTarget())).map((k) => [k, async () => undefined]),
+  );
   return {
     ...(nothing as unknown as LabActivities),
     async validateLab(input: LabSpecInput) {
