@@ -33,9 +33,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
-# Bundles the workflow code once, where the project has a `build` script for it (issue 11: the
-# worker then uses the bundle instead of bundling at every start); until then a no-op.
-RUN npm run build --if-present
+# Bundles the workflow code once: the worker runs the bundle instead of bundling at every start
+# (and bundles the sources itself, saying so, when they are not the bundle's).
+RUN npm run build
 RUN mkdir -p .netlab/reports && chown -R node:node .netlab
 
 USER node
