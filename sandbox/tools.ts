@@ -13,7 +13,7 @@ export interface Tool {
   /** What the first install costs on a 2-core machine, so a person knows what to expect. */
   firstInstall: string;
   installed(): boolean;
-  /** Downloads what `install` needs; it runs alongside the other tools' steps. */
+  /** Downloads what `install` needs: downloads run one at a time, beside an earlier tool's build. */
   fetch?(log: (line: string) => void): Promise<void>;
   /** Builds or unpacks the tool; one tool at a time, since compiles share 2 cores. */
   install(log: (line: string) => void): Promise<void>;
