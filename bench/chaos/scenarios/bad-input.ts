@@ -148,7 +148,9 @@ async function flagCase(
   // `--flag=value`: a value starting with '-' is judged as a value, not taken for another flag.
   const args = [...(flag === '--lab-id' ? [] : ['--lab-id', labId]), `${flag}=${value}`, ...(plan ? ['--plan'] : [])];
   // An input that is wrongly accepted starts a lab (without --plan): cancel it, so it tears down.
-  const run = await cli('start-lab.ts', args, plan ? 60_000 : 90_000);
+  // With --plan nothing starts, so the wait only bounds a CLI that hangs: on a loaded 2-core
+  // machine (npm test beside other work) starting one takes over a minute.
+  const run = await cli('start-lab.ts', args, plan ? 5 * 60_000 : 90_000);
   if (!plan && run.code !== 2) {
     ctx.workflowIds.push(labId);
     const handle = ctx.client.workflow.getHandle(labId);
