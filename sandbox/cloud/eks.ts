@@ -340,10 +340,17 @@ export class EksEmulator {
         'We could not delete the remote access security group for your managed node group. Remove any dependencies from the security group.';
       return;
     }
+    // The instances go even while the cluster's API server is away (restarting, say): only the
+    // Node objects need it.
+    const kc = cluster.state === 'running' ? kwokKubeConfig(cluster.kwok) : undefined;
     try {
-      if (cluster.state === 'running') await removeNodes(kwokKubeConfig(cluster.kwok), record.spec, record.instanceIds);
+      const drainProblem = await removeNodes(kc, record.spec, record.instanceIds);
+      if (drainProblem) this.log(`node group ${cluster.name}/${record.spec.name}: removing nodes: ${drainProblem}`);
     } catch (err) {
-      this.log(`node group ${cluster.name}/${record.spec.name}: removing nodes failed: ${(err as Error).message}`);
+      // The instances could not be terminated: the node group stays, DELETE_FAILED, as on AWS.
+      record.state = 'delete_failed';
+      record.error = (err as Error).message;
+      return;
     }
     await sleep(this.profile().nodegroupDeleteMs);
     cluster.nodegroups.delete(record.spec.name);

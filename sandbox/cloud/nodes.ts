@@ -203,12 +203,29 @@ export async function joinNodes(kc: KubeConfig, spec: NodegroupSpec): Promise<st
   return ids;
 }
 
-/** Drains a node group away: its Nodes leave the cluster and its instances terminate. */
-export async function removeNodes(kc: KubeConfig, spec: NodegroupSpec, instanceIds: string[]): Promise<void> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const nodes = await core.listNode({ labelSelector: `eks.amazonaws.com/nodegroup=${spec.name}` });
-  for (const n of nodes.items) await core.deleteNode({ name: n.metadata!.name! }).catch(() => undefined);
-  if (instanceIds.length === 0) return;
-  await moto.ec2.send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
-  await releaseEnisOfTerminated(instanceIds);
+/**
+ * Drains a node group away: its Nodes leave the cluster (when its API server answers: `kc`), then
+ * its instances terminate whatever the drain came to, as EKS forces a drain that cannot finish.
+ * Returns why the Nodes could not be removed, if they could not.
+ */
+export async function removeNodes(
+  kc: KubeConfig | undefined,
+  spec: NodegroupSpec,
+  instanceIds: string[],
+): Promise<string | undefined> {
+  let drainProblem: string | undefined;
+  if (kc) {
+    try {
+      const core = kc.makeApiClient(CoreV1Api);
+      const nodes = await core.listNode({ labelSelector: `eks.amazonaws.com/nodegroup=${spec.name}` });
+      for (const n of nodes.items) await core.deleteNode({ name: n.metadata!.name! }).catch(() => undefined);
+    } catch (err) {
+      drainProblem = (err as Error).message;
+    }
+  }
+  if (instanceIds.length > 0) {
+    await moto.ec2.send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
+    await releaseEnisOfTerminated(instanceIds);
+  }
+  return drainProblem;
 }
