@@ -2,7 +2,7 @@
 // (endpoints and credentials). The workflow imports only the type of this object.
 import { ApplicationFailure } from '@temporalio/common';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { LabReport, NetworkOutputs, ResolvedKubernetes } from '../lab/report.js';
+import { workflowUrl, type LabReport, type NetworkOutputs, type ResolvedKubernetes } from '../lab/report.js';
 import { validateSpec, type LabSpec, type LabSpecInput, type SpecProblem } from '../lab/spec.js';
 import { taskQueueFor } from '../lab/targets.js';
 import { createNetworkStack, deleteNetworkStack } from './cloudformation.js';
@@ -36,7 +36,7 @@ import {
 import { deleteIngressTest, deleteNlbTest, ingressTest, nlbTest } from './phases/loadbalancers.js';
 import { verifyNetworking } from './phases/networking.js';
 import { waitForNodes } from './phases/nodes.js';
-import { heartbeat, heartbeating } from './poll.js';
+import { activityContext, heartbeat, heartbeating } from './poll.js';
 import { reportDirProblem, writeReport } from './report.js';
 import { createSweepActivities } from './sweep.js';
 import type { Target } from './target.js';
@@ -184,7 +184,19 @@ export function createActivities(baseTarget: Target) {
       ),
 
     async writeReport(report: LabReport, dir?: string) {
-      const written = await writeReport(report, dir);
+      const lab = activityContext()?.info;
+      const linked = lab?.workflowExecution
+        ? {
+            ...report,
+            workflowUrl: workflowUrl(
+              baseTarget.webUi,
+              lab.workflowNamespace ?? lab.activityNamespace,
+              lab.workflowExecution.workflowId,
+              lab.workflowExecution.runId,
+            ),
+          }
+        : report;
+      const written = await writeReport(linked, dir);
       recordLabEnded(report);
       return written;
     },

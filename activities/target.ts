@@ -21,6 +21,8 @@ export interface Target {
    * (`eks/aws-load-balancer-controller`): the sandbox's stand-in chart, on the worker's machine.
    */
   lbControllerChart?: string;
+  /** The Temporal Web UI the worker's Temporal shows labs in, which reports link to. */
+  webUi: string;
 }
 
 /**

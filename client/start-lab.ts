@@ -7,14 +7,15 @@ import { labPlan, labPlanMarkdown, labSummary } from '../lab/plan.js';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { exitCodes } from '../lab/signals.js';
 import { taskQueueFor } from '../lab/targets.js';
+import { workflowUrl } from '../lab/report.js';
 import { validateSpec } from '../lab/spec.js';
-import { endpoints } from '../sandbox/config.js';
 import { ProfileInUse, up, type Profile } from '../sandbox/sandbox.js';
 import { command, reachTemporal, runCli, UsageError } from './cli.js';
 import { followToExit } from './follow.js';
 import { defaultLabId, problemLines, specOf, startFlags } from './options.js';
 import { lookUpKubernetes } from './plan-versions.js';
 import { ensureWorker } from './worker-process.js';
+import { awsTarget, sandboxTarget } from '../worker/config.js';
 
 /** The sandbox up, on the profile asked for: one that cannot be had is the flag's problem (exit 2). */
 async function upWithProfile(profile: Profile | undefined): Promise<void> {
@@ -80,7 +81,8 @@ const startLab = command({
       );
       return exitCodes.invalid;
     }
-    const ui = `${spec.target === 'sandbox' ? endpoints.temporalUi : 'https://cloud.temporal.io'}/namespaces/${ctx.namespace}/workflows/${spec.labId}`;
+    const webUi = (spec.target === 'sandbox' ? sandboxTarget(spec.region) : awsTarget(spec.region)).webUi;
+    const ui = workflowUrl(webUi, ctx.namespace, spec.labId);
     console.log(`lab ${spec.labId} started; Web UI: ${ui}`);
     if (flags.detach) {
       console.log(spec.labId);

@@ -202,6 +202,8 @@ export interface LabReport {
   ttlDeadline?: string;
   held?: boolean;
   error?: string;
+  /** The lab's workflow in the Temporal Web UI. */
+  workflowUrl?: string;
   phases: PhaseRecord[];
   kubernetes?: ResolvedKubernetes;
   deploy?: DeployResult;
@@ -216,3 +218,7 @@ export interface LabReport {
   teardown?: { step: string; ok: boolean; error?: string }[];
   leftovers?: LeftoverResource[];
 }
+
+/** A workflow's page in the Temporal Web UI (the run's history when the run is known). */
+export const workflowUrl = (webUi: string, namespace: string, workflowId: string, runId?: string): string =>
+  `${webUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${runId}/history` : ''}`;

@@ -18,6 +18,7 @@ export function sandboxTarget(region = sandboxRegion): Target {
     loadBalancerHttp: (hostname) => `http://${hostname}:${ports.lbFront}`,
     helmBinary: toolPaths.helm,
     lbControllerChart: join(projectRoot, 'sandbox', 'charts', 'aws-load-balancer-controller'),
+    webUi: process.env.TEMPORAL_UI_URL ?? endpoints.temporalUi,
   };
 }
 
@@ -27,6 +28,8 @@ export function awsTarget(region: string, env = process.env): Target {
     region,
     loadBalancerHttp: (hostname) => `http://${hostname}`,
     helmBinary: env.NETLAB_HELM ?? 'helm',
+    // Temporal Cloud's, unless TEMPORAL_UI_URL names a self-hosted one.
+    webUi: env.TEMPORAL_UI_URL ?? 'https://cloud.temporal.io',
   };
 }
 

@@ -10,7 +10,13 @@ import { css } from './style.js';
 
 const spans = (line: Span[]): Html[] =>
   line.map((s) =>
-    typeof s !== 'object' ? h`${s}` : 'strong' in s ? h`<b>${s.strong}</b>` : h`<code>${s.code}</code>`,
+    typeof s !== 'object'
+      ? h`${s}`
+      : 'strong' in s
+        ? h`<b>${s.strong}</b>`
+        : 'link' in s
+          ? h`<a href="${s.link}">${s.text}</a>`
+          : h`<code>${s.code}</code>`,
   );
 
 function cell(c: Cell): Slot {

@@ -9,7 +9,17 @@ import { phasesSection, reportView, type Block, type Cell, type Span, type Table
 export const markdownCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r\n|\r|\n/g, '<br>');
 
 const line = (spans: Span[]): string =>
-  spans.map((s) => (typeof s !== 'object' ? String(s) : 'strong' in s ? `**${s.strong}**` : `\`${s.code}\``)).join('');
+  spans
+    .map((s) =>
+      typeof s !== 'object'
+        ? String(s)
+        : 'strong' in s
+          ? `**${s.strong}**`
+          : 'link' in s
+            ? `[${s.text}](<${s.link}>)`
+            : `\`${s.code}\``,
+    )
+    .join('');
 
 function cell(c: Cell): string {
   if (typeof c !== 'object') return markdownCell(String(c ?? ''));

@@ -20,7 +20,7 @@ import type {
 } from '../report.js';
 
 /** Inline text: plain, strong (a figure that matters), or code (an id, an address). */
-export type Span = string | number | { strong: string | number } | { code: string };
+export type Span = string | number | { strong: string | number } | { code: string } | { link: string; text: string };
 
 export interface MarkedCell {
   text: string | number;
@@ -402,6 +402,7 @@ export function reportView(r: LabReport): ReportView {
       ' in ',
       { strong: r.region },
       ` · started ${r.startedAt} · ended ${r.endedAt ?? '—'}${took}`,
+      ...(r.workflowUrl ? [' · ', { link: r.workflowUrl, text: 'its workflow in the Temporal Web UI' }] : []),
     ],
     error: r.error,
     sections: present([

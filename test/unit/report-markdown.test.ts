@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { renderHtml } from '../../lab/report/html.js';
 import { renderMarkdown } from '../../lab/report/markdown.js';
 import type { LabReport } from '../../lab/report.js';
 
@@ -71,4 +72,12 @@ test('every table of the report keeps its columns in every row', () => {
     ['pod\\|with\\|pipes', '60', '60%'],
     ['pod<br>split', '40', '40%'],
   ]);
+});
+
+test('the report links to its workflow in the Web UI, in report.md and report.html', () => {
+  const url = 'http://127.0.0.1:8233/namespaces/default/workflows/lab-1/0190-run/history';
+  const report = { ...fixture(), workflowUrl: url };
+  assert.ok(renderMarkdown(report).includes(`[its workflow in the Temporal Web UI](<${url}>)`));
+  assert.ok(renderHtml(report).includes(`<a href="${url}">its workflow in the Temporal Web UI</a>`));
+  assert.ok(!renderMarkdown(fixture()).includes('Temporal Web UI'), 'no link when the report has none');
 });

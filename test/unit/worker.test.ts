@@ -141,6 +141,12 @@ test(
       reports.map((r) => r.outcome),
       ['passed', 'teardown-incomplete'],
     );
+    // Each report links to its run in the Web UI.
+    for (const r of reports)
+      assert.match(
+        r.workflowUrl ?? '',
+        new RegExp(`^http://127\\.0\\.0\\.1:\\d+/namespaces/default/workflows/${r.labId}/[0-9a-f-]{36}/history$`),
+      );
 
     const scraped = await (await fetch(metricsUrl!)).text();
     assert.equal(metricValue(scraped, 'netlab_labs_started_total', { target: 'sandbox' }), 2);
