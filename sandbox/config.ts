@@ -8,7 +8,6 @@ import { defaultTemporalPort, localTemporalAddress, localTemporalPort, stateDir 
 export { logDir, projectRoot, stateDir } from '../lab/local.js';
 export const runDir = join(stateDir, 'run');
 export const kwokWorkdir = join(stateDir, 'kwok');
-export const temporalDbFile = join(stateDir, 'temporal.db');
 
 /** Built tools are cached outside the clone, keyed by version, so a fresh clone reuses them. */
 export const cacheDir = resolve(process.env.NETLAB_CACHE ?? join(homedir(), '.cache', 'eks-netlab'));
@@ -23,6 +22,13 @@ export const versions = {
   helm: 'v3.21.4',
   externalDns: 'v0.21.0',
 } as const;
+
+/**
+ * The dev server's SQLite file, one per Temporal CLI version: a newer server does not migrate an
+ * older one's schema (1.9.1 cannot create schedules in a 1.5.1 file: no current_chasm_executions
+ * table), so labs recorded under an older CLI stay in that version's file.
+ */
+export const temporalDbFile = join(stateDir, `temporal-${versions.temporalCli}.db`);
 
 const host = '127.0.0.1';
 /** The ports the sandbox listens on unless NETLAB_*_PORT says otherwise (docker-compose uses these). */

@@ -47,6 +47,7 @@ function fakeActivities(): LabActivities {
     },
     createNetworkStack: after(labMs, {} as never),
     createCluster: after(stepMs, { name: 'fake', version: '1.31' } as never),
+    createAddons: after(stepMs, []),
     findLeftovers: after(stepMs, []),
   };
 }
