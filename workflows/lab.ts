@@ -35,7 +35,7 @@ import { labIdFromWorkflowId, maxTtlMs, parseDuration, phasesToRun, type LabSpec
 import { renderCurrentDetails } from '../lab/report/markdown.js';
 import { stepGraph } from './graph.js';
 import { creating, message, quick as quickOptions, undoing } from './options.js';
-import { summarised, type LabSteps } from './summaries.js';
+import { reportSummary, summarised } from './summaries.js';
 
 const quickCalls = proxyActivities<LabActivities>(quickOptions);
 const undoCalls = proxyActivities<LabActivities>(undoing);
@@ -184,20 +184,14 @@ async function runLab(
     for (const p of report.phases) if (p.status === 'pending') p.status = 'skipped';
     upsertSearchAttributes([{ key: labResultKey, value: outcome }]);
     showDetails();
-    const written = await (
-      afterValidation.quick
-        ? afterValidation.quick.writeReport(report, validated?.spec.reportDir)
-        : quickCalls.writeReport.executeWithOptions({ summary: `write the report of ${report.labId}` }, [
-            report,
-            undefined,
-          ])
-    ).catch(() => undefined);
+    // Also for a lab that did not validate, so without the summarised calls, which need its spec.
+    const written = await quickCalls.writeReport
+      .executeWithOptions({ summary: reportSummary(report.labId) }, [report, validated?.spec.reportDir])
+      .catch(() => undefined);
     return { report, reportDir: written?.dir };
   };
 
   let validated: ValidatedLab | undefined;
-  // The summarised calls, once the spec they name things from is known.
-  const afterValidation: { quick?: LabSteps } = {};
   try {
     validated = await phase('validate', () =>
       quickCalls.validateLab.executeWithOptions(
@@ -212,7 +206,6 @@ async function runLab(
   const lab = summarised(createCalls, spec, waitingOn, showDetails);
   const undo = summarised(undoCalls, spec, waitingOn, showDetails);
   const quick = summarised(quickCalls, spec, waitingOn, showDetails);
-  afterValidation.quick = quick;
   // `?.`: labs validated before versions were resolved carry no `kubernetes` (replay).
   const addonVersions = validated.kubernetes?.addons;
   report.region = spec.region;

@@ -11,7 +11,9 @@ export type LabStep = Exclude<
   keyof LabActivities,
   'validateLab' | 'findLabIds' | 'labResources' | 'runningLabIds' | 'sweepLab'
 >;
-export type LabSteps = Pick<LabActivities, LabStep>;
+type LabSteps = Pick<LabActivities, LabStep>;
+
+export const reportSummary = (labId: string): string => `write the report of ${labId}`;
 
 export const activitySummaries: Record<LabStep, (spec: LabSpec) => string> = {
   createNetworkStack: (s) => `create stack ${labNames(s.labId).networkStack} (VPC ${s.vpcCidr})`,
@@ -39,7 +41,7 @@ export const activitySummaries: Record<LabStep, (spec: LabSpec) => string> = {
   deleteDnsTest: (s) => `delete the DNS test and tetris.${s.domain}`,
   iperf3Test: () => 'iperf3 between two pods on two nodes',
   deleteIperf3Test: () => 'delete the iperf3 pods',
-  writeReport: (s) => `write the report of ${s.labId}`,
+  writeReport: (s) => reportSummary(s.labId),
   findLeftovers: (s) => `find anything tagged ${s.labId} left behind`,
 };
 
