@@ -21,7 +21,7 @@ import { validateSpec } from '../../lab/spec.js';
 import { toolPaths } from '../../sandbox/tools.js';
 import { endless, fakeLabActivities } from '../helpers/fake-lab.js';
 import { sandboxSpec } from '../helpers/lab.js';
-import { unique } from '../helpers/sandbox.js';
+import { eventually, unique } from '../helpers/sandbox.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const missing = [
@@ -81,10 +81,10 @@ test("a lab's page shows its current details and its activities' summaries", { s
   });
   const details = async (): Promise<string> =>
     (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
-  for (let i = 0; i < 300 && !/Waiting on: wait for 3 nodes Ready/.test(await details()); i++)
-    await new Promise((ok) => setTimeout(ok, 200));
-  const shown = await details();
-  assert.match(shown, /Waiting on: wait for 3 nodes Ready/);
+  const shown = await eventually('the current details show the node wait', async () => {
+    const text = await details();
+    return /Waiting on: wait for 3 nodes Ready/.test(text) ? text : undefined;
+  });
   assert.match(shown, /\| deploy — .* \| passed \|/);
   assert.match(shown, /\| nodes — .* \| running \|/);
 
@@ -121,10 +121,8 @@ test("a lab's page shows its current details and its activities' summaries", { s
         if ((await frame.innerText('body').catch(() => '')).includes(text)) return true;
       return false;
     };
-    for (const text of ['Waiting on: wait for 3 nodes Ready', 'EKS network lab on sandbox']) {
-      for (let i = 0; i < 120 && !(await framesSay(text)); i++) await new Promise((ok) => setTimeout(ok, 500));
-      assert.ok(await framesSay(text), `the page shows ${text}`);
-    }
+    for (const text of ['Waiting on: wait for 3 nodes Ready', 'EKS network lab on sandbox'])
+      await eventually(`the page shows ${text}`, async () => ((await framesSay(text)) ? true : undefined));
     mkdirSync(dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot, fullPage: true });
   } finally {
