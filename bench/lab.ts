@@ -2,7 +2,6 @@
 // the lab's wall time per phase, history events per lab, and the worker process's memory — for
 // `runs` labs on the `fast` profile, then one on the `realistic` profile, whose delays are AWS's
 // shape scaled down (so waits, heartbeats and timeouts are exercised as on AWS).
-import '../activities/aws-sdk-env.js';
 import { runLab, sandboxSpec } from '../test/helpers/lab.js';
 import { gatewayAdmin } from '../test/helpers/sandbox.js';
 import { formatSeconds } from '../lab/duration.js';

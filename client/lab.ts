@@ -1,6 +1,5 @@
 // `npm run lab -- <command>`: operate labs that run or ran. The commands are declared in
 // commands.ts; this file only runs the one the words name.
-import '../activities/aws-sdk-env.js';
 import { reachTemporal, runCli } from './cli.js';
 import { labCommands } from './commands.js';
 

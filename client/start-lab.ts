@@ -1,7 +1,6 @@
 // `npm run start-lab`: checks the spec, brings the sandbox up when that is the target (installing
 // it the first time) with a worker, starts the lab workflow, follows it until it ends, and exits
 // with the lab's code: 0 passed, 1 failed and torn down, 2 invalid input, 3 teardown incomplete.
-import '../activities/aws-sdk-env.js';
 import { createInterface } from 'node:readline/promises';
 import { labPlan, labPlanMarkdown, labSummary } from '../lab/plan.js';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';

@@ -27,7 +27,7 @@ export async function ensureSandboxWorker(client: Client, namespace: string): Pr
       name: 'worker',
       command: process.execPath,
       args: ['--import', 'tsx', join(projectRoot, 'worker', 'main.ts')],
-      env: { NETLAB_TARGET: 'sandbox', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { NETLAB_TARGET: 'sandbox' },
       ready: () => workerPolls(client, namespace, 'sandbox'),
     },
     120_000,

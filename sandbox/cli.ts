@@ -1,5 +1,4 @@
 // `npm run sandbox -- up | down | status | reset [--profile fast|realistic] [--quiet]`
-import '../activities/aws-sdk-env.js';
 import { parseArgs } from 'node:util';
 import { stateDir } from './config.js';
 import { down, ProfileInUse, reset, status, up, type Profile } from './sandbox.js';

@@ -48,7 +48,7 @@ export function daemons(profile: Profile): Daemon[] {
       name: 'cloud',
       command: process.execPath,
       args: ['--import', 'tsx', join(projectRoot, 'sandbox', 'cloud', 'main.ts')],
-      env: { NETLAB_PROFILE: profile, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { NETLAB_PROFILE: profile },
       port: ports.gateway,
     },
   ];

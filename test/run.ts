@@ -1,6 +1,5 @@
 // `npm test`: brings the sandbox up (installing it the first time), runs every test file with
 // Node's test runner, and takes down again only what it started itself.
-import '../activities/aws-sdk-env.js';
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +18,6 @@ function runTests(files: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
       stdio: 'inherit',
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? 1));

@@ -1,7 +1,6 @@
 // `npm run worker`: one worker process on its target's task queue (`eks-netlab-sandbox` or
 // `eks-netlab-aws`), running the lab workflows and the activities against that target. Any
 // number of them may poll one queue, on one machine or several (docs/worker.md).
-import '../activities/aws-sdk-env.js';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { taskQueueFor } from '../lab/targets.js';
@@ -14,7 +13,7 @@ const metricsUrl = installRuntime();
 const target = targetFromEnv();
 const taskQueue = taskQueueFor(target.kind);
 const code = workflowCode();
-console.log(`eks-netlab worker: runs ${code.description}`);
+console.log(`eks-netlab worker: Node.js ${process.versions.node}, runs ${code.description}`);
 const { connectionOptions, namespace } = temporalConnection();
 const connection = await NativeConnection.connect(connectionOptions);
 const worker = await Worker.create({

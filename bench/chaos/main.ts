@@ -1,13 +1,11 @@
 // `npm run chaos [-- --scenario NAME[,NAME]] [--runs N] [--seed S] [--short] [--out FILE]`:
 // faults thrown at labs on the sandbox; prints one table and writes chaos.json. Exits 0 only
 // when every lab ended as expected with nothing left, nothing made twice and no secret found.
-import '../../activities/aws-sdk-env.js';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stateDir } from '../../sandbox/config.js';
 import { clean, runChaos, scenarioNames } from './suite.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
   options: {
     scenario: { type: 'string' },

@@ -30,7 +30,7 @@ export class WorkerPool {
     const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], {
       cwd: projectRoot,
       stdio: ['ignore', out, out],
-      env: { ...process.env, NETLAB_TARGET: 'sandbox', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { ...process.env, NETLAB_TARGET: 'sandbox' },
     });
     closeSync(out);
     const worker = { n, child, pid: child.pid! };

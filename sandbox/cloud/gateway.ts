@@ -89,7 +89,8 @@ async function admin(
   const parsed = body.length ? (JSON.parse(body.toString()) as unknown) : {};
   const tokenReview = /^\/_netlab\/tokenreview\/([^/]+)$/.exec(path);
   if (tokenReview && method === 'POST') return reviewToken(decodeURIComponent(tokenReview[1]!), parsed as object);
-  if (path === '/_netlab/health') return json(200, { ok: true, profile: cloud.profile.current.name });
+  if (path === '/_netlab/health')
+    return json(200, { ok: true, profile: cloud.profile.current.name, node: process.versions.node });
   if (path === '/_netlab/status') {
     return json(200, {
       profile: cloud.profile.current,

@@ -89,7 +89,6 @@ function cli(script: string, args: string[], timeoutMs: number): Promise<Run> {
   return new Promise((ok) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'client', script), ...args], {
       cwd: projectRoot,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
