@@ -20,7 +20,7 @@ ARG HELM_VERSION=v3.21.4
 RUN CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOBIN=/out \
     go install -trimpath "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
 
-FROM node:24.20.0-bookworm-slim
+FROM node:24.21.0-bookworm-slim
 ARG HELM_VERSION=v3.21.4
 # The sandbox target runs helm from the tool cache (sandbox/tools.ts toolPaths.helm), the aws target from PATH.
 ENV NETLAB_CACHE=/opt/eks-netlab
