@@ -29,7 +29,8 @@ RUN ln -s /opt/eks-netlab/bin/helm-${HELM_VERSION} /usr/local/bin/helm
 
 WORKDIR /app
 # Dependencies first, from the lockfile, so a change of source alone reuses this layer. The worker
-# runs TypeScript through tsx, a runtime dependency: no development dependency is needed.
+# runs TypeScript through tsx, a runtime dependency: no development dependency is needed. The `node`
+# package, also one, puts the same Node.js release as this image first on `npm run`'s PATH.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .

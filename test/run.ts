@@ -1,17 +1,11 @@
 // `npm test`: brings the sandbox up (installing it the first time), runs every test file with
 // Node's test runner, and takes down again only what it started itself.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { globSync } from 'node:fs';
 import { down, status, up } from '../sandbox/sandbox.js';
 import { installTools, temporalTool } from '../sandbox/tools.js';
 
-/** Node 20's test runner takes no globs: list test/**\/*.test.ts ourselves. */
-function testFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? testFiles(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [],
-  );
-}
+const testFiles = (dir: string): string[] => globSync(`${dir}/**/*.test.ts`);
 
 /** Runs test files one at a time in a child test runner; resolves with its exit code. */
 function runTests(files: string[]): Promise<number> {
