@@ -48,7 +48,11 @@ export class CloudFormationEmulator {
     if (res.status !== 200) return res;
     // moto deletes a stack before it answers: it is DELETE_COMPLETE from here on.
     if (call.operation === 'DeleteStack')
-      recordTransition('stack', new URLSearchParams(call.body.toString()).get('StackName') ?? '', 'DELETE_COMPLETE');
+      recordTransition(
+        'stack',
+        stackNameOf(new URLSearchParams(call.body.toString()).get('StackName') ?? ''),
+        'DELETE_COMPLETE',
+      );
     if (call.operation === 'CreateStack') {
       const id = /<StackId>([^<]+)<\/StackId>/.exec(res.body.toString())?.[1];
       if (id) {
@@ -212,8 +216,8 @@ async function attachManagedPolicies(stackId: string, templateBody: string | nul
   }
 }
 
-/** A stack's name from its id (`arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`). */
-const stackNameOf = (id: string): string => id.split('/')[1] ?? id;
+/** A stack's name from its name or id (`arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`). */
+const stackNameOf = (nameOrId: string): string => nameOrId.split('/')[1] ?? nameOrId;
 
 /** DeleteStack's answer: CloudFormation accepts the request; failures show on the stack later. */
 function deleteStackAccepted(): GatewayResponse {
