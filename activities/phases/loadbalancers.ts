@@ -25,7 +25,7 @@ import {
   scaleDeployment,
 } from '../kube.js';
 import { kubeChanges } from '../kube-watch.js';
-import { awsPolling, waitFor, type Changes } from '../poll.js';
+import { awsPolling, waitFor } from '../poll.js';
 import { firstSuccess, spreadOverPods } from '../probes.js';
 import type { Target } from '../target.js';
 
@@ -127,15 +127,16 @@ const ingressesPath = `/apis/networking.k8s.io/v1/namespaces/${labNamespace}/ing
  */
 async function loadBalancerOf(
   target: Target,
+  kc: KubeConfig,
   what: string,
   kind: 'NLB' | 'ALB',
   readHostname: () => Promise<string | undefined>,
-  changes: Changes,
 ): Promise<{ hostname: string; lb: LoadBalancer }> {
   const hostname = await waitFor(`${what} to get a load balancer address`, readHostname, {
     timeoutMs: 15 * 60_000,
     intervalMs: 2000,
-    changes,
+    // The controller writes the address into the Service's (NLB) or Ingress's (ALB) status.
+    changes: kubeChanges(kc, kind === 'NLB' ? servicesPath : ingressesPath),
   });
   const lb = await waitFor(`the ${kind} in ELBv2`, () => loadBalancerByHostname(target, hostname), {
     timeoutMs: 5 * 60_000,
@@ -197,18 +198,12 @@ async function waitForResolvable(target: Target, hostname: string): Promise<void
 export async function nlbTest(target: Target, kc: KubeConfig, labId: string, requests = 100): Promise<NlbResult> {
   const core = kc.makeApiClient(CoreV1Api);
   await applyObjects(kc, nlbObjects(labId, 2));
-  const { hostname, lb } = await loadBalancerOf(
-    target,
-    `service ${echo.service}`,
-    'NLB',
-    async () => {
-      const svc = await classifying('read service', () =>
-        core.readNamespacedService({ name: echo.service, namespace: labNamespace }),
-      );
-      return svc.status?.loadBalancer?.ingress?.[0]?.hostname;
-    },
-    kubeChanges(kc, servicesPath),
-  );
+  const { hostname, lb } = await loadBalancerOf(target, kc, `service ${echo.service}`, 'NLB', async () => {
+    const svc = await classifying('read service', () =>
+      core.readNamespacedService({ name: echo.service, namespace: labNamespace }),
+    );
+    return svc.status?.loadBalancer?.ingress?.[0]?.hostname;
+  });
   const checks = [await scaleAndCheck(target, kc, echo.app, lb.LoadBalancerArn!, 2, 'initial 2 replicas')];
   await waitForResolvable(target, hostname);
   await firstSuccess(target, hostname);
@@ -222,18 +217,12 @@ export async function nlbTest(target: Target, kc: KubeConfig, labId: string, req
 export async function ingressTest(target: Target, kc: KubeConfig, labId: string): Promise<IngressResult> {
   const net = kc.makeApiClient(NetworkingV1Api);
   await applyObjects(kc, ingressObjects(labId, 3));
-  const { hostname: address, lb } = await loadBalancerOf(
-    target,
-    `ingress ${game.ingress}`,
-    'ALB',
-    async () => {
-      const ing = await classifying('read ingress', () =>
-        net.readNamespacedIngress({ name: game.ingress, namespace: labNamespace }),
-      );
-      return ing.status?.loadBalancer?.ingress?.[0]?.hostname;
-    },
-    kubeChanges(kc, ingressesPath),
-  );
+  const { hostname: address, lb } = await loadBalancerOf(target, kc, `ingress ${game.ingress}`, 'ALB', async () => {
+    const ing = await classifying('read ingress', () =>
+      net.readNamespacedIngress({ name: game.ingress, namespace: labNamespace }),
+    );
+    return ing.status?.loadBalancer?.ingress?.[0]?.hostname;
+  });
   const checks = [await scaleAndCheck(target, kc, game.app, lb.LoadBalancerArn!, 3, 'initial 3 replicas')];
   await waitForResolvable(target, address);
   const answer = await firstSuccess(target, address);
