@@ -15,7 +15,7 @@ import type { NetworkOutputs } from '../lab/report.js';
 import { clusterName } from './eks.js';
 import { classifying, nonRetryableFailure, orMissing } from './errors.js';
 import { allPages } from './pages.js';
-import { beforeCreate, waitFor } from './poll.js';
+import { awsPolling, beforeCreate, waitFor } from './poll.js';
 import { deleteSecurityGroups, labSecurityGroupsInVpc } from './securitygroups.js';
 import { awsClientOptions, type Target } from './target.js';
 
@@ -84,7 +84,7 @@ export async function createNetworkStack(target: Target, spec: LabSpec, zones: s
       }
       return status === 'CREATE_COMPLETE' ? s : undefined;
     },
-    { timeoutMs: 45 * 60_000, intervalMs: 2000 },
+    { timeoutMs: 45 * 60_000, intervalMs: awsPolling },
   );
   const out = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]));
   return {
@@ -135,7 +135,7 @@ export async function deleteNetworkStack(target: Target, labId: string): Promise
         if (s?.StackStatus === 'DELETE_FAILED') return `stack ${name} DELETE_FAILED: ${await firstFailure(cfn, name)}`;
         return !s || s.StackStatus === 'DELETE_COMPLETE' ? '' : undefined;
       },
-      { timeoutMs: 30 * 60_000, intervalMs: 2000 },
+      { timeoutMs: 30 * 60_000, intervalMs: awsPolling },
     );
   };
   await deleteLeftoverGroups();

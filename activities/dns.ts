@@ -10,6 +10,13 @@ export function resolver(target: Target): Resolver {
   return r;
 }
 
+/**
+ * The pause between lookups of a name not yet resolvable: a DNS query is no API call (nothing
+ * throttles it per account), and Route53 itself makes a change visible within about a minute
+ * (Route53 API reference, GetChange: INSYNC), which half-second lookups notice within half a second.
+ */
+export const dnsPolling = 500;
+
 /** The name's IPv4 addresses, or [] when it does not resolve (yet). */
 export async function resolveA(target: Target, name: string): Promise<string[]> {
   try {

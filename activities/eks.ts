@@ -22,7 +22,7 @@ import type { NetworkOutputs, ResolvedKubernetes } from '../lab/report.js';
 import type { LabSpec, SpecProblem } from '../lab/spec.js';
 import { labTag } from './cloudformation.js';
 import { classifying, nonRetryableFailure, orMissing } from './errors.js';
-import { beforeCreate, waitFor } from './poll.js';
+import { awsPolling, beforeCreate, waitFor } from './poll.js';
 import { awsClientOptions, type Target } from './target.js';
 
 export const clusterName = (labId: string): string => labId;
@@ -159,7 +159,7 @@ export async function createCluster(
       }
       return c?.status === 'ACTIVE' ? c : undefined;
     },
-    { timeoutMs: 40 * 60_000, intervalMs: 2000 },
+    { timeoutMs: 40 * 60_000, intervalMs: awsPolling },
   );
   return { name, version: cluster.version ?? spec.kubernetesVersion ?? '' };
 }
@@ -204,7 +204,7 @@ export async function createNodegroup(target: Target, spec: LabSpec, network: Ne
       }
       return nodegroup?.status === 'ACTIVE' ? true : undefined;
     },
-    { timeoutMs: 30 * 60_000, intervalMs: 2000 },
+    { timeoutMs: 30 * 60_000, intervalMs: awsPolling },
   );
   return name;
 }
@@ -282,7 +282,7 @@ async function addonsSettled(target: Target, labId: string, settled: string[]): 
         ? addons.map((a) => ({ name: a.addonName!, version: a.addonVersion!, status: a.status! }))
         : undefined;
     },
-    { timeoutMs: 20 * 60_000, intervalMs: 2000 },
+    { timeoutMs: 20 * 60_000, intervalMs: awsPolling },
   );
 }
 
@@ -354,7 +354,7 @@ export async function deleteNodegroups(target: Target, labId: string): Promise<v
       }
       return left.length === 0 ? true : undefined;
     },
-    { timeoutMs: 30 * 60_000, intervalMs: 2000 },
+    { timeoutMs: 30 * 60_000, intervalMs: awsPolling },
   );
 }
 
@@ -371,13 +371,13 @@ export async function deleteCluster(target: Target, labId: string): Promise<void
       if (!found) return { gone: true };
       return busy.includes(found.cluster?.status ?? '') ? undefined : { gone: false };
     },
-    { timeoutMs: 40 * 60_000, intervalMs: 2000 },
+    { timeoutMs: 40 * 60_000, intervalMs: awsPolling },
   );
   if (settled.gone) return;
   await deleteNodegroups(target, labId);
   await classifying('delete cluster', () => orMissing(eks.send(new DeleteClusterCommand({ name }))));
   await waitFor(`cluster ${name} deleted`, async () => ((await describe()) ? undefined : true), {
     timeoutMs: 30 * 60_000,
-    intervalMs: 2000,
+    intervalMs: awsPolling,
   });
 }

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { labTag } from './cloudformation.js';
 import { classifying, orMissing } from './errors.js';
-import { heartbeat, waitFor } from './poll.js';
+import { awsPolling, heartbeat, waitFor } from './poll.js';
 import { awsClientOptions, type Target } from './target.js';
 
 /** The tag the controller puts on everything it makes, naming the cluster. */
@@ -140,7 +140,7 @@ export async function deleteLabLoadBalancers(target: Target, labId: string, clus
         );
         return (left?.LoadBalancers ?? []).length === 0 ? true : undefined;
       },
-      { timeoutMs: 10 * 60_000, intervalMs: 2000 },
+      { timeoutMs: 10 * 60_000, intervalMs: awsPolling },
     );
   }
   for (const arn of groups) {

@@ -21,6 +21,11 @@ export interface HelmRelease {
   version?: string;
   values: Record<string, unknown>;
   timeoutSeconds?: number;
+  /**
+   * false: helm returns once the release is applied, not ready. helm's `--wait` checks every 2 s;
+   * a caller that watches for readiness itself notices it sooner.
+   */
+  wait?: boolean;
 }
 
 export interface HelmResult {
@@ -147,7 +152,7 @@ const result = (r: ReleaseJson): HelmResult => ({
 });
 
 /**
- * `helm upgrade --install --wait`: installs the release or upgrades it to the same chart and
+ * `helm upgrade --install --wait` (without `--wait` when `release.wait` is false): installs the release or upgrades it to the same chart and
  * values, so a retry is harmless. A release left pending by a worker that died mid-operation
  * is first rolled back (or, never installed, removed), since helm refuses to touch it otherwise.
  */
@@ -175,7 +180,7 @@ export async function helmUpgradeInstall(target: Target, kc: KubeConfig, release
       '--values',
       valuesFile,
       ...(release.version ? ['--version', release.version] : []),
-      '--wait',
+      ...(release.wait === false ? [] : ['--wait']),
       '--timeout',
       timeout,
       '--output',

@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import { CoreV1Api, Exec, type KubeConfig, type V1Node, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { formatSeconds } from '../lab/duration.js';
 import type { Iperf3Result, Iperf3Test } from '../lab/report.js';
+import { kubeChanges } from './kube-watch.js';
+import { waitFor } from './poll.js';
 
 export interface Iperf3Options {
   namespace: string;
@@ -91,22 +93,23 @@ async function pickNodes(core: CoreV1Api): Promise<[V1Node, V1Node]> {
 }
 
 /** Waits until the pod runs with an IP (and, for the server, passes its readiness probe). */
-async function waitRunning(core: CoreV1Api, o: Iperf3Options, name: string, needReady: boolean): Promise<V1Pod> {
-  const deadline = Date.now() + podTimeoutMs;
-  for (;;) {
-    const p = await core.readNamespacedPod({ name, namespace: o.namespace });
-    const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    if (p.status?.phase === 'Running' && p.status.podIP && (ready || !needReady)) return p;
-    const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
-    if (p.status?.phase === 'Failed' || hopeless.includes(waiting?.reason ?? '')) {
-      throw new Error(`pod ${name} cannot run: ${waiting?.reason ?? p.status?.reason} ${waiting?.message ?? ''}`);
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${podTimeoutMs / 1000}s waiting for pod ${name} (${p.status?.phase})`);
-    }
-    o.heartbeat?.(`waiting for pod ${name}: ${waiting?.reason ?? p.status?.phase ?? 'Pending'}`);
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
+async function waitRunning(kc: KubeConfig, o: Iperf3Options, name: string, needReady: boolean): Promise<V1Pod> {
+  const core = kc.makeApiClient(CoreV1Api);
+  return waitFor(
+    `pod ${name} running`,
+    async () => {
+      const p = await core.readNamespacedPod({ name, namespace: o.namespace });
+      const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      if (p.status?.phase === 'Running' && p.status.podIP && (ready || !needReady)) return p;
+      const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
+      if (p.status?.phase === 'Failed' || hopeless.includes(waiting?.reason ?? '')) {
+        throw new Error(`pod ${name} cannot run: ${waiting?.reason ?? p.status?.reason} ${waiting?.message ?? ''}`);
+      }
+      o.heartbeat?.(`waiting for pod ${name}: ${waiting?.reason ?? p.status?.phase ?? 'Pending'}`);
+      return undefined;
+    },
+    { timeoutMs: podTimeoutMs, changes: kubeChanges(kc, `/api/v1/namespaces/${o.namespace}/pods`, `app=${name}`) },
+  );
 }
 
 /** Collects what a stream of an exec session writes. */
@@ -198,8 +201,8 @@ export async function runIperf3(kc: KubeConfig, o: Iperf3Options): Promise<Iperf
   o.heartbeat?.(`starting iperf3 server on ${serverNode} and client on ${clientNode}`);
   await core.createNamespacedPod({ namespace: o.namespace, body: pod('server', o, serverNode) });
   await core.createNamespacedPod({ namespace: o.namespace, body: pod('client', o, clientNode) });
-  const server = await waitRunning(core, o, roles.server, true);
-  await waitRunning(core, o, roles.client, false);
+  const server = await waitRunning(kc, o, roles.server, true);
+  await waitRunning(kc, o, roles.client, false);
   const serverIp = server.status!.podIP!;
 
   const tests: { name: string; protocol: 'tcp' | 'udp'; args: string[] }[] = [
@@ -242,10 +245,13 @@ export async function deleteIperf3(
     if (isCode(err, 404)) return;
     throw err;
   }
-  const deadline = Date.now() + podTimeoutMs;
-  while ((await core.listNamespacedPod({ namespace, labelSelector })).items.length > 0) {
-    if (Date.now() > deadline) throw new Error(`iperf3 pods in ${namespace} still there after ${podTimeoutMs / 1000}s`);
-    heartbeat?.('waiting for the iperf3 pods to go');
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
+  await waitFor(
+    `iperf3 pods in ${namespace} gone`,
+    async () => {
+      if ((await core.listNamespacedPod({ namespace, labelSelector })).items.length === 0) return true;
+      heartbeat?.('waiting for the iperf3 pods to go');
+      return undefined;
+    },
+    { timeoutMs: podTimeoutMs, changes: kubeChanges(kc, `/api/v1/namespaces/${namespace}/pods`, labelSelector) },
+  );
 }

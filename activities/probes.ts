@@ -52,7 +52,7 @@ export function firstSuccess(target: Target, hostname: string, timeoutMs = 5 * 6
       if (answer) last = `HTTP ${answer.status}`;
       return answer && isSuccess(answer.status) ? answer : undefined;
     },
-    { timeoutMs, intervalMs: 2000, describe: () => last },
+    { timeoutMs, intervalMs: 500, describe: () => last },
   );
 }
 

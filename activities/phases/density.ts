@@ -9,7 +9,8 @@ import type { InstanceLimits } from '../ec2.js';
 import { labTag } from '../cloudformation.js';
 import { classifying } from '../errors.js';
 import { applyObjects, deleteObjects } from '../kube-apply.js';
-import { deploymentObject, isRunningReady, namespaceObject, podsOf } from '../kube.js';
+import { deploymentObject, isRunningReady, labNamespace, namespaceObject, podsOf } from '../kube.js';
+import { kubeChanges } from '../kube-watch.js';
 import { waitFor } from '../poll.js';
 import { labNodes } from './nodes.js';
 
@@ -60,6 +61,7 @@ export async function podDensity(kc: KubeConfig, spec: LabSpec, limits: Instance
       timeoutMs: 15 * 60_000,
       intervalMs: 1000,
       describe: () => `pods Running ${running}, Pending ${pending} of ${spec.replicas}`,
+      changes: kubeChanges(kc, `/api/v1/namespaces/${labNamespace}/pods`, `app=${densityApp}`),
     },
   );
   const runningPods = pods.filter(isRunningReady);
@@ -97,5 +99,6 @@ export async function deleteDensityWorkload(kc: KubeConfig, labId: string): Prom
   await deleteObjects(kc, [deploymentObject(labId, densityApp, 'nginx:alpine', 0)]);
   await waitFor('density pods gone', async () => ((await podsOf(kc, densityApp)).length === 0 ? true : undefined), {
     timeoutMs: 10 * 60_000,
+    changes: kubeChanges(kc, `/api/v1/namespaces/${labNamespace}/pods`, `app=${densityApp}`),
   });
 }

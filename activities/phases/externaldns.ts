@@ -4,7 +4,7 @@
 import { type KubeConfig } from '@kubernetes/client-node';
 import type { DnsResult } from '../../lab/report.js';
 import type { LabSpec, SpecProblem } from '../../lab/spec.js';
-import { resolveA } from '../dns.js';
+import { dnsPolling, resolveA } from '../dns.js';
 import { nonRetryableFailure } from '../errors.js';
 import { applyObjects, deleteObjects } from '../kube-apply.js';
 import { deploymentObject, namespaceObject } from '../kube.js';
@@ -86,7 +86,7 @@ export async function dnsTest(target: Target, kc: KubeConfig, spec: LabSpec, rol
       const a = await resolveA(target, name);
       return a.length ? a : undefined;
     },
-    wait,
+    { ...wait, intervalMs: dnsPolling },
   );
   const resolvedMs = Date.now() - started;
   await deleteObjects(

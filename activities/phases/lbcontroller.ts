@@ -10,6 +10,7 @@ import { clusterName } from '../eks.js';
 import { deleteLabLoadBalancers } from '../elbv2.js';
 import { helmUninstall, helmUpgradeInstall } from '../helm.js';
 import { ensureIrsaRole, ensureOidcProvider } from '../iam.js';
+import { kubeChanges } from '../kube-watch.js';
 import { waitFor } from '../poll.js';
 import { controllerSecurityGroups, deleteSecurityGroups } from '../securitygroups.js';
 import type { Target } from '../target.js';
@@ -51,6 +52,8 @@ export async function installLbController(
     ...lbcRelease,
     chart: target.lbControllerChart ?? spec.lbControllerChart,
     version: lbcChartVersion,
+    // Its Deployment's readiness is watched for below.
+    wait: false,
     values: {
       clusterName: clusterName(spec.labId),
       // On everything the controller makes, so the leak check and the sweeper find it by the lab's id.
@@ -66,9 +69,18 @@ export async function installLbController(
     'every controller replica Available',
     async () => {
       const d = await apps.readNamespacedDeployment({ name: lbcRelease.name, namespace: lbcRelease.namespace });
-      return (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1) ? true : undefined;
+      const replicas = d.spec?.replicas ?? 1;
+      // As helm's --wait: the Deployment controller has seen this revision and rolled it out.
+      const rolledOut =
+        (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
+        (d.status?.updatedReplicas ?? 0) >= replicas;
+      return rolledOut && (d.status?.availableReplicas ?? 0) >= replicas ? true : undefined;
     },
-    { timeoutMs: 10 * 60_000, intervalMs: 2000 },
+    {
+      timeoutMs: 10 * 60_000,
+      intervalMs: 2000,
+      changes: kubeChanges(kc, `/apis/apps/v1/namespaces/${lbcRelease.namespace}/deployments`),
+    },
   );
   return {
     policyArn,

@@ -11,7 +11,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { IngressResult, LoadBalancerCheck, NlbResult } from '../../lab/report.js';
-import { resolveA } from '../dns.js';
+import { dnsPolling, resolveA } from '../dns.js';
 import { loadBalancerByHostname, targetIps } from '../elbv2.js';
 import { classifying, classify } from '../errors.js';
 import { applyObjects, deleteObjects } from '../kube-apply.js';
@@ -24,7 +24,8 @@ import {
   podsOf,
   scaleDeployment,
 } from '../kube.js';
-import { waitFor } from '../poll.js';
+import { kubeChanges } from '../kube-watch.js';
+import { awsPolling, waitFor } from '../poll.js';
 import { firstSuccess, spreadOverPods } from '../probes.js';
 import type { Target } from '../target.js';
 
@@ -116,12 +117,17 @@ function nlbObjects(labId: string, replicas: number): KubernetesObject[] {
   ];
 }
 
+// Where the lab's load-balanced objects live, for watches.
+const servicesPath = `/api/v1/namespaces/${labNamespace}/services`;
+const ingressesPath = `/apis/networking.k8s.io/v1/namespaces/${labNamespace}/ingresses`;
+
 /**
  * The load balancer the controller made for an object: the object shows its address first, then
  * ELBv2 is asked for the load balancer at that address.
  */
 async function loadBalancerOf(
   target: Target,
+  kc: KubeConfig,
   what: string,
   kind: 'NLB' | 'ALB',
   readHostname: () => Promise<string | undefined>,
@@ -129,9 +135,12 @@ async function loadBalancerOf(
   const hostname = await waitFor(`${what} to get a load balancer address`, readHostname, {
     timeoutMs: 15 * 60_000,
     intervalMs: 2000,
+    // The controller writes the address into the Service's (NLB) or Ingress's (ALB) status.
+    changes: kubeChanges(kc, kind === 'NLB' ? servicesPath : ingressesPath),
   });
   const lb = await waitFor(`the ${kind} in ELBv2`, () => loadBalancerByHostname(target, hostname), {
     timeoutMs: 5 * 60_000,
+    intervalMs: awsPolling,
   });
   return { hostname, lb };
 }
@@ -165,9 +174,12 @@ async function scaleAndCheck(
       return last.targetsMatch ? last : undefined;
     },
     {
+      // The targets follow the pods once the controller has seen them: a pod change checks at once,
+      // the targets (DescribeTargetHealth) are polled as AWS allows.
       timeoutMs: 10 * 60_000,
-      intervalMs: 2000,
+      intervalMs: awsPolling,
       describe: () => `pods ${last.podIps.length}/${replicas}, targets ${last.targetIps.length}`,
+      changes: kubeChanges(kc, `/api/v1/namespaces/${labNamespace}/pods`, `app=${app}`),
     },
   );
 }
@@ -178,7 +190,7 @@ async function waitForResolvable(target: Target, hostname: string): Promise<void
     async () => ((await resolveA(target, hostname)).length > 0 ? true : undefined),
     {
       timeoutMs: 15 * 60_000,
-      intervalMs: 3000,
+      intervalMs: dnsPolling,
     },
   );
 }
@@ -186,7 +198,7 @@ async function waitForResolvable(target: Target, hostname: string): Promise<void
 export async function nlbTest(target: Target, kc: KubeConfig, labId: string, requests = 100): Promise<NlbResult> {
   const core = kc.makeApiClient(CoreV1Api);
   await applyObjects(kc, nlbObjects(labId, 2));
-  const { hostname, lb } = await loadBalancerOf(target, `service ${echo.service}`, 'NLB', async () => {
+  const { hostname, lb } = await loadBalancerOf(target, kc, `service ${echo.service}`, 'NLB', async () => {
     const svc = await classifying('read service', () =>
       core.readNamespacedService({ name: echo.service, namespace: labNamespace }),
     );
@@ -205,7 +217,7 @@ export async function nlbTest(target: Target, kc: KubeConfig, labId: string, req
 export async function ingressTest(target: Target, kc: KubeConfig, labId: string): Promise<IngressResult> {
   const net = kc.makeApiClient(NetworkingV1Api);
   await applyObjects(kc, ingressObjects(labId, 3));
-  const { hostname: address, lb } = await loadBalancerOf(target, `ingress ${game.ingress}`, 'ALB', async () => {
+  const { hostname: address, lb } = await loadBalancerOf(target, kc, `ingress ${game.ingress}`, 'ALB', async () => {
     const ing = await classifying('read ingress', () =>
       net.readNamespacedIngress({ name: game.ingress, namespace: labNamespace }),
     );
@@ -247,7 +259,11 @@ async function deleteAndWaitUntilGone(
         classify(err, `read ${what}`);
       }
     },
-    { timeoutMs: 20 * 60_000, intervalMs: 2000 },
+    {
+      timeoutMs: 20 * 60_000,
+      intervalMs: 2000,
+      changes: kubeChanges(kc, balanced.kind === 'Ingress' ? ingressesPath : servicesPath),
+    },
   );
 }
 

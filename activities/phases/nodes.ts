@@ -3,6 +3,7 @@ import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/
 import type { NodeRecord } from '../../lab/report.js';
 import type { LabSpec } from '../../lab/spec.js';
 import { classifying, nonRetryableFailure } from '../errors.js';
+import { kubeChanges } from '../kube-watch.js';
 import { waitFor } from '../poll.js';
 
 const isReady = (n: V1Node): boolean =>
@@ -39,7 +40,12 @@ export async function waitForNodes(kc: KubeConfig, spec: LabSpec): Promise<NodeR
       ready = all.filter((n) => n.ready).length;
       return ready >= spec.nodes ? all.filter((n) => n.ready) : undefined;
     },
-    { timeoutMs: 20 * 60_000, intervalMs: 1000, describe: () => `nodes Ready ${ready}/${spec.nodes}` },
+    {
+      timeoutMs: 20 * 60_000,
+      intervalMs: 1000,
+      describe: () => `nodes Ready ${ready}/${spec.nodes}`,
+      changes: kubeChanges(kc, '/api/v1/nodes'),
+    },
   );
   // The nodes are only usable once EKS's own pods run on them: aws-node and kube-proxy on each,
   // and coredns. Until then the capacity left for the lab is not yet known. Only those: the load
@@ -63,7 +69,15 @@ export async function waitForNodes(kc: KubeConfig, spec: LabSpec): Promise<NodeR
       system = waiting.join(', ');
       return waiting.length === 0 ? true : undefined;
     },
-    { timeoutMs: 10 * 60_000, intervalMs: 1000, describe: () => `waiting for ${system}` },
+    {
+      timeoutMs: 10 * 60_000,
+      intervalMs: 1000,
+      describe: () => `waiting for ${system}`,
+      changes: kubeChanges(kc, [
+        '/apis/apps/v1/namespaces/kube-system/daemonsets',
+        '/apis/apps/v1/namespaces/kube-system/deployments',
+      ]),
+    },
   );
   const zones = new Set(nodes.map((n) => n.zone));
   if (zones.size < Math.min(spec.nodes, 3)) {

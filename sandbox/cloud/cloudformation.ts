@@ -26,6 +26,7 @@ import { moto } from './aws.js';
 import type { GatewayResponse } from './http.js';
 import type { LatencyProfile } from './latency.js';
 import type { AwsCall } from './protocol.js';
+import { recordTransition } from './transitions.js';
 import { escapeXml } from './xml.js';
 
 type Forward = (call: AwsCall) => Promise<GatewayResponse>;
@@ -45,12 +46,20 @@ export class CloudFormationEmulator {
     }
     const res = await forward(call);
     if (res.status !== 200) return res;
+    // moto deletes a stack before it answers: it is DELETE_COMPLETE from here on.
+    if (call.operation === 'DeleteStack')
+      recordTransition(
+        'stack',
+        stackNameOf(new URLSearchParams(call.body.toString()).get('StackName') ?? ''),
+        'DELETE_COMPLETE',
+      );
     if (call.operation === 'CreateStack') {
       const id = /<StackId>([^<]+)<\/StackId>/.exec(res.body.toString())?.[1];
       if (id) {
         await attachManagedPolicies(id, new URLSearchParams(call.body.toString()).get('TemplateBody'));
         // The stack's creation time runs from the answer on.
         this.createdAt.set(id, Date.now());
+        recordTransition('stack', stackNameOf(id), 'CREATE_COMPLETE', Date.now() + this.profile().stackCreateMs);
       }
     }
     if (call.operation === 'DescribeStacks')
@@ -125,7 +134,7 @@ export class CloudFormationEmulator {
       if (!xml.includes(`<StackId>${id}</StackId>`)) continue;
       const event = [
         `<member><StackId>${id}</StackId><EventId>${crypto.randomUUID()}</EventId>`,
-        `<StackName>${escapeXml(id.split('/')[1] ?? id)}</StackName>`,
+        `<StackName>${escapeXml(stackNameOf(id))}</StackName>`,
         `<LogicalResourceId>${failure.logicalId}</LogicalResourceId><ResourceType>${failure.type}</ResourceType>`,
         `<Timestamp>${new Date().toISOString()}</Timestamp><ResourceStatus>DELETE_FAILED</ResourceStatus>`,
         `<ResourceStatusReason>${escapeXml(failure.reason)}</ResourceStatusReason></member>`,
@@ -206,6 +215,9 @@ async function attachManagedPolicies(stackId: string, templateBody: string | nul
       for (const PolicyArn of arns) await moto.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn }));
   }
 }
+
+/** A stack's name from its name or id (`arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`). */
+const stackNameOf = (nameOrId: string): string => nameOrId.split('/')[1] ?? nameOrId;
 
 /** DeleteStack's answer: CloudFormation accepts the request; failures show on the stack later. */
 function deleteStackAccepted(): GatewayResponse {

@@ -6,6 +6,7 @@ import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balan
 import { ListHostedZonesCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import dnsPacket, { type Answer } from 'dns-packet';
 import { moto } from './aws.js';
+import { recordTransition } from './transitions.js';
 
 interface Record {
   name: string;
@@ -66,7 +67,11 @@ export class DnsEmulator {
     const now = Date.now();
     const live = new Set(records.map((r) => this.key(r)));
     for (const k of this.firstSeen.keys()) if (!live.has(k)) this.firstSeen.delete(k);
-    for (const r of records) if (!this.firstSeen.has(this.key(r))) this.firstSeen.set(this.key(r), now);
+    for (const r of records) {
+      if (this.firstSeen.has(this.key(r))) continue;
+      this.firstSeen.set(this.key(r), now);
+      if (r.type !== 'TXT') recordTransition('dns', `${r.name} ${r.type}`, 'visible', now + this.propagationMs());
+    }
     this.records = records;
   }
 

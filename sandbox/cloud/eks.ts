@@ -19,6 +19,7 @@ import { awsError, type AwsCall } from './protocol.js';
 import { json, sleep, type GatewayResponse } from './http.js';
 import { createKwokCluster, deleteKwokCluster, kwokEndpoint, kwokKubeConfig, kwokName } from './kwok.js';
 import type { LatencyProfile } from './latency.js';
+import { recordTransition } from './transitions.js';
 import { installEksSystemObjects, joinNodes, removeNodes, type NodegroupSpec } from './nodes.js';
 import { clusterVersions, defaultClusterVersion, versionStatus } from './versions.js';
 
@@ -201,6 +202,8 @@ export class EksEmulator {
       await installEksSystemObjects(kc, (a) => defaultAddonVersion(a, record.version));
       if ((record.state as ClusterRecord['state']) === 'deleting') return;
       record.state = 'running';
+      // ACTIVE once both the control plane runs and the profile's creation time has passed.
+      recordTransition('cluster', record.name, 'ACTIVE', Math.max(Date.now(), record.readyAt));
       this.events.running(record.name, kc, record.snapshot.resourcesVpcConfig ?? {});
       this.log(`cluster ${record.name}: control plane running`);
     } catch (err) {
@@ -219,6 +222,7 @@ export class EksEmulator {
       this.log(`cluster ${record.name}: deleting control plane failed: ${(err as Error).message}`);
     }
     this.clusters.delete(record.name);
+    recordTransition('cluster', record.name, 'gone');
   }
 
   /** The admin kubeconfig of the running cluster whose OIDC issuer this is (IRSA's token check). */
@@ -322,7 +326,10 @@ export class EksEmulator {
     }
     try {
       record.instanceIds = await joinNodes(kwokKubeConfig(cluster.kwok), record.spec);
-      if (record.state === 'creating') record.state = 'active';
+      if (record.state === 'creating') {
+        record.state = 'active';
+        recordTransition('nodegroup', `${cluster.name}/${record.spec.name}`, 'ACTIVE');
+      }
       this.log(`node group ${cluster.name}/${record.spec.name}: ${record.instanceIds.length} nodes joined`);
     } catch (err) {
       record.state = 'failed';
@@ -354,6 +361,7 @@ export class EksEmulator {
     }
     await sleep(this.profile().nodegroupDeleteMs);
     cluster.nodegroups.delete(record.spec.name);
+    recordTransition('nodegroup', `${cluster.name}/${record.spec.name}`, 'gone');
   }
 
   private addons(
@@ -408,6 +416,7 @@ export class EksEmulator {
         outcome,
       };
       cluster.addons.set(name, record);
+      recordTransition('addon', `${clusterName}/${name}`, outcome ?? 'ACTIVE', record.readyAt);
       return json(200, { addon: addonJson(addonView(record, now)) });
     }
     const record = addonName ? cluster.addons.get(addonName) : undefined;

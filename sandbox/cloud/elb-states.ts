@@ -9,6 +9,7 @@ import { moto } from './aws.js';
 import type { GatewayResponse } from './http.js';
 import type { LatencyProfile } from './latency.js';
 import type { AwsCall } from './protocol.js';
+import { recordTransition } from './transitions.js';
 
 type Forward = (call: AwsCall) => Promise<GatewayResponse>;
 
@@ -105,11 +106,20 @@ export class ElbStates {
         );
       else this.deregistered(arn, targets, await deregistrationDelaySeconds(arn));
       const res = await forward(call);
-      if (res.status !== 200) this.restore(arn, before); // refused: nothing changed
+      if (res.status !== 200)
+        this.restore(arn, before); // refused: nothing changed
+      else if (call.operation === 'RegisterTargets') this.recordHealthy(arn, before);
       return res;
     }
     const res = await forward(call);
     if (res.status !== 200) return res;
+    if (call.operation === 'CreateLoadBalancer')
+      recordTransition(
+        'loadbalancer',
+        params.get('Name') ?? '',
+        'active',
+        Date.now() + this.profile().loadBalancerProvisionMs,
+      );
     if (call.operation === 'DeleteTargetGroup') this.targetGroupDeleted(arn);
     if (call.operation === 'DescribeLoadBalancers') return { ...res, body: this.provisioning(res.body.toString()) };
     if (call.operation === 'DescribeTargetHealth') {
@@ -117,6 +127,14 @@ export class ElbStates {
       return { ...res, body: this.targetHealth(arn, res.body.toString(), askedFor) };
     }
     return res;
+  }
+
+  /** The targets this registration added (not those registered before) turn healthy after their initial checks. */
+  private recordHealthy(targetGroupArn: string, before: ReturnType<ElbStates['snapshot']>): void {
+    const known = new Set(before.registeredAt.map(([key]) => key));
+    for (const [key, at] of this.registeredAt)
+      if (key.startsWith(`${targetGroupArn} `) && !known.has(key))
+        recordTransition('target', key, 'healthy', at + this.profile().targetInitialMs);
   }
 
   /** Each load balancer's section runs from its ARN to the next one's; its CreatedTime says its age. */

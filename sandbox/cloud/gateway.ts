@@ -19,6 +19,7 @@ import type { Route53Emulator } from './route53.js';
 import { reviewToken } from './tokens.js';
 import type { RequestValidator } from './validation.js';
 import { recordCall, trailSince } from './trail.js';
+import { transitionsSince } from './transitions.js';
 import { awsError, faultErrors, operationOf, regionOf, serviceOf, type AwsCall } from './protocol.js';
 
 export interface Cloud {
@@ -150,6 +151,7 @@ async function admin(
     return json(200, { requestsPerSecond: cloud.route53.requestsPerSecond });
   }
   if (path === '/_netlab/trail') return json(200, trailSince(Number(query.get('since') ?? 0)));
+  if (path === '/_netlab/transitions') return json(200, transitionsSince(Number(query.get('since') ?? 0)));
   if (path === '/_netlab/profile') {
     if (method === 'PUT') {
       // A full profile as given (tests change one delay of the running profile), else one by name.

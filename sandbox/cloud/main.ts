@@ -14,6 +14,7 @@ import { IamEnforcement } from './iam-enforcement.js';
 import { startGateway, type Cloud } from './gateway.js';
 import { Iperf3Emulator } from './iperf3.js';
 import { VpcCniIpam } from './ipam.js';
+import { KubeReadiness } from './kube-readiness.js';
 import { deleteKwokCluster, kwokClusters } from './kwok.js';
 import { latencyProfiles } from './latency.js';
 import { LoadBalancerEmulator } from './loadbalancers.js';
@@ -45,6 +46,7 @@ const loadBalancers = new LoadBalancerEmulator(() => profile.current, instanceRo
 const pods = new PodRunner(instanceRoleCredentials, log);
 const iperf3 = new Iperf3Emulator(log);
 const ipam = new VpcCniIpam(instanceRoleCredentials, log);
+const readiness = new KubeReadiness(log);
 const eks = new EksEmulator(
   () => profile.current,
   {
@@ -53,12 +55,14 @@ const eks = new EksEmulator(
       ipam.watch(name, kc);
       pods.watch(name, kc);
       iperf3.watch(name, kc);
+      readiness.watch(name, kc);
     },
     stopping: (name) => {
       void loadBalancers.unwatch(name);
       void ipam.unwatch(name);
       void pods.unwatch(name);
       void iperf3.unwatch(name);
+      readiness.unwatch(name);
     },
   },
   log,
@@ -101,6 +105,7 @@ async function shutdown(): Promise<void> {
   await ipam.stopAll();
   await pods.stopAll();
   await iperf3.stopAll();
+  readiness.stopAll();
   await eks.deleteAll();
   process.exit(0);
 }

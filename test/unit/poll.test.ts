@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { waitFor } from '../../activities/poll.js';
+import { awsPolling, waitFor } from '../../activities/poll.js';
 
 const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
 const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
@@ -56,4 +56,64 @@ test('a wait that only ever fails transiently times out naming the last error', 
     waitFor('a cluster', async () => Promise.reject(throttled), { timeoutMs: 50, intervalMs: 10 }),
     /timed out after 0s waiting for a cluster \(last error: Rate exceeded\)/,
   );
+});
+
+test('with changes, a change checks again at once instead of after the pause, and the wait unsubscribes', async () => {
+  let calls = 0;
+  let subscribed = 0;
+  const started = Date.now();
+  const value = await waitFor('nodes Ready', async () => (++calls === 2 ? 'ready' : undefined), {
+    timeoutMs: 60_000,
+    intervalMs: 60_000,
+    changes: (changed) => {
+      subscribed++;
+      const timer = setTimeout(changed, 50);
+      return () => {
+        subscribed--;
+        clearTimeout(timer);
+      };
+    },
+  });
+  assert.equal(value, 'ready');
+  assert.ok(Date.now() - started < 5_000, 'woken by the change, not the minute-long pause');
+  assert.equal(subscribed, 0);
+});
+
+test('a change while a check runs is not lost; a failed wait unsubscribes too', async () => {
+  let calls = 0;
+  let unsubscribed = false;
+  let notify = (): void => undefined;
+  const changes = (changed: () => void) => {
+    notify = changed;
+    return () => (unsubscribed = true);
+  };
+  const value = await waitFor(
+    'a deployment',
+    async () => {
+      if (++calls === 1) notify(); // the change lands before this check answers
+      return calls === 2 ? 'available' : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 60_000, changes },
+  );
+  assert.equal(value, 'available');
+  assert.ok(unsubscribed);
+  unsubscribed = false;
+  await assert.rejects(
+    waitFor('a pod', async () => Promise.reject(Object.assign(new Error('Forbidden'), { code: 403 })), {
+      timeoutMs: 10_000,
+      changes,
+    }),
+  );
+  assert.ok(unsubscribed);
+});
+
+test('AWS polls start at half a second and slow to a tenth of the time waited, at most ten seconds', () => {
+  assert.equal(awsPolling(0), 500);
+  assert.equal(awsPolling(3_000), 500);
+  assert.equal(awsPolling(20_000), 2_000);
+  assert.equal(awsPolling(15 * 60_000), 10_000);
+  // A 15-minute EKS create: about 120 DescribeCluster calls.
+  let calls = 0;
+  for (let waited = 0; waited < 15 * 60_000; waited += awsPolling(waited)) calls++;
+  assert.ok(calls > 100 && calls < 140, `${calls} calls`);
 });
