@@ -43,7 +43,7 @@ export async function loneLabs(
   const walls = records.map((r) => r.wallMs);
   const path = criticalPath({ profile, spec: labSpecSchema.parse(sandboxSpec()) });
   const wallMs = quantiles(walls).p50;
-  print(`\n${count} lone labs, all phases, ${profileName} profile`);
+  print(`\n${count} lone lab${count === 1 ? '' : 's'}, all phases, ${profileName} profile`);
   print(row('lab wall time', walls));
   for (const [phase, values] of perPhase) print(row(phase, values));
   print(`critical path    ${formatSeconds(path.totalMs)}: ${path.steps.join(' → ')}`);

@@ -47,13 +47,15 @@ function parents(): Map<number, number> {
   return parentOf;
 }
 
-/** The sandbox's programs by name, from their pid files: `moto.pid` → moto. */
-function sandboxRoots(): Map<number, string> {
+/** Where this sandbox keeps pid files: its daemons', and each cluster's control plane's (kwokctl's). */
+function sandboxPidDirs(): string[] {
   const clusters = join(kwokWorkdir, 'clusters');
-  const pidDirs = [
-    runDir,
-    ...(existsSync(clusters) ? readdirSync(clusters).map((c) => join(clusters, c, 'pids')) : []),
-  ].filter((d) => existsSync(d));
+  const clusterDirs = existsSync(clusters) ? readdirSync(clusters).map((c) => join(clusters, c, 'pids')) : [];
+  return [runDir, ...clusterDirs].filter((d) => existsSync(d));
+}
+
+/** The programs with a pid file in these folders, by name: `moto.pid` → moto. */
+function programs(pidDirs: string[]): Map<number, string> {
   const roots = new Map<number, string>();
   for (const dir of pidDirs)
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
@@ -63,26 +65,30 @@ function sandboxRoots(): Map<number, string> {
   return roots;
 }
 
+/** RSS by program, each process counted towards the nearest of itself and its ancestors with a pid file. */
+export function programsRssBytes(pidDirs = sandboxPidDirs()): Record<string, number> {
+  const roots = programs(pidDirs);
+  const parentOf = parents();
+  const bytes: Record<string, number> = {};
+  for (const pid of parentOf.keys()) {
+    let at: number | undefined = pid;
+    while (at && !roots.has(at)) at = parentOf.get(at);
+    const name = at && roots.get(at);
+    if (name) bytes[name] = (bytes[name] ?? 0) + rssBytes(pid);
+  }
+  return bytes;
+}
+
 export const sandboxTotalBytes = (s: MemorySample): number =>
   Object.values(s.sandboxRssBytes).reduce((a, b) => a + b, 0);
 
 export function sampleMemory(): MemorySample {
-  const roots = sandboxRoots();
-  const parentOf = parents();
-  const sandboxRssBytes: Record<string, number> = {};
-  for (const pid of parentOf.keys()) {
-    // A process counts towards the nearest ancestor (or itself) with a pid file.
-    let at: number | undefined = pid;
-    while (at && !roots.has(at)) at = parentOf.get(at);
-    const name = at && roots.get(at);
-    if (name) sandboxRssBytes[name] = (sandboxRssBytes[name] ?? 0) + rssBytes(pid);
-  }
   const { totalBytes, usedBytes } = machine();
   return {
     workerRssBytes: process.memoryUsage().rss,
     machineTotalBytes: totalBytes,
     machineUsedBytes: usedBytes,
-    sandboxRssBytes,
+    sandboxRssBytes: programsRssBytes(),
   };
 }
 
