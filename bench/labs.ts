@@ -1,6 +1,5 @@
 // Whole labs on the sandbox, any number at once, on one worker in this process (as one
 // `npm run worker` runs every lab on its queue), each with its own cluster and control plane.
-import type { WorkflowHandle } from '@temporalio/client';
 import { labOutcome } from '../client/follow.js';
 import { sandboxSpec, startWorker } from '../test/helpers/lab.js';
 import { unique } from '../test/helpers/sandbox.js';
@@ -20,9 +19,16 @@ export interface LabRecord {
 
 export type BenchWorker = Awaited<ReturnType<typeof startWorker>>;
 
-async function recordOf(handle: WorkflowHandle, profile: string, atOnce: number, started: number): Promise<LabRecord> {
-  const base = { labId: handle.workflowId, profile, atOnce };
+/** Starts one lab and waits for its end; a lab that could not start or ended without an outcome failed. */
+async function runOne(worker: BenchWorker, labId: string, profile: string, atOnce: number): Promise<LabRecord> {
+  const base = { labId, profile, atOnce };
+  const started = Date.now();
   try {
+    const handle = await worker.client.workflow.start('networkLab', {
+      taskQueue: worker.taskQueue,
+      workflowId: labId,
+      args: [sandboxSpec({ labId })],
+    });
     const { report } = await labOutcome(handle);
     const wallMs = Date.now() - started;
     const history = await handle.fetchHistory();
@@ -35,7 +41,6 @@ async function recordOf(handle: WorkflowHandle, profile: string, atOnce: number,
       phases: report.phases.map((p) => ({ phase: p.phase, durationMs: p.durationMs ?? 0 })),
     };
   } catch (err) {
-    // Ended without an outcome (terminated, timed out): a failure of the lab, not of the bench.
     return {
       ...base,
       outcome: 'no outcome',
@@ -50,16 +55,5 @@ async function recordOf(handle: WorkflowHandle, profile: string, atOnce: number,
 /** Starts `count` labs at once and waits for every one to end. */
 export async function labsAtOnce(worker: BenchWorker, count: number, profile: string): Promise<LabRecord[]> {
   const prefix = unique('b');
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const spec = sandboxSpec({ labId: `${prefix}-${i}` });
-      const started = Date.now();
-      const handle = await worker.client.workflow.start('networkLab', {
-        taskQueue: worker.taskQueue,
-        workflowId: spec.labId!,
-        args: [spec],
-      });
-      return recordOf(handle, profile, count, started);
-    }),
-  );
+  return Promise.all(Array.from({ length: count }, (_, i) => runOne(worker, `${prefix}-${i}`, profile, count)));
 }

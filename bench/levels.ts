@@ -63,7 +63,9 @@ async function level(worker: BenchWorker, labs: number, loneMs: number, print: (
     .sort(([, a], [, b]) => b - a)
     .map(([name, bytes]) => `${name} ${mib(bytes)}`)
     .join(', ');
-  print(`\n${labs} labs at once, fast profile: wall ${formatSeconds(wallMs)}, ${figures.failures} failed`);
+  print(
+    `\n${labs} lab${labs === 1 ? '' : 's'} at once, fast profile: wall ${formatSeconds(wallMs)}, ${figures.failures} failed`,
+  );
   print(`  per lab        p50 ${formatSeconds(perLabMs.p50)}  max ${formatSeconds(perLabMs.max)}`);
   print(`  slowest / lone ${againstTarget(figures.slowestToLone, perLabTarget)}`);
   const workerRss = memoryPeak.workerRssBytes;
