@@ -10,7 +10,7 @@ import { gatewayAdmin } from '../test/helpers/sandbox.js';
 import { up } from '../sandbox/sandbox.js';
 import { againstTarget, row } from './format.js';
 import { firstInstalls } from './installs.js';
-import { concurrencyLevels } from './levels.js';
+import { concurrencyLevels, runLevel } from './levels.js';
 import { loneLabs } from './lone.js';
 import { defaultResultsFile, writeResults } from './results.js';
 
@@ -43,8 +43,8 @@ try {
   // Readiness lag per wait goes here: it is of the lone labs' waits, before the load of the levels.
   await gatewayAdmin('PUT', 'profile', { name: 'fast' });
   const concurrency = await concurrencyLevels(
-    worker,
-    { levels, findLimit: values['find-limit'], limitStep, loneMs: fast.wallMs },
+    { levels, findLimit: values['find-limit'], limitStep },
+    (labs) => runLevel(worker, labs, fast.wallMs, print),
     print,
   );
   const records = [...fast.records, ...realistic.records, ...concurrency.records];

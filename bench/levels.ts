@@ -31,8 +31,11 @@ export interface LevelOptions {
   findLimit: boolean;
   /** How much each level past the last asked for adds, while finding the limit. */
   limitStep: number;
-  /** A lone lab's time on the same profile, that each lab's is held against. */
-  loneMs: number;
+}
+
+export interface LevelRun {
+  figures: LevelFigures;
+  records: LabRecord[];
 }
 
 function whatBroke(records: LabRecord[], peak: MemorySample): string | undefined {
@@ -43,7 +46,13 @@ function whatBroke(records: LabRecord[], peak: MemorySample): string | undefined
   return undefined;
 }
 
-async function level(worker: BenchWorker, labs: number, loneMs: number, print: (line: string) => void) {
+/** Runs one level and prints its figures; `loneMs` is a lone lab's time on the same profile. */
+export async function runLevel(
+  worker: BenchWorker,
+  labs: number,
+  loneMs: number,
+  print: (line: string) => void,
+): Promise<LevelRun> {
   const memory = watchMemory();
   const started = Date.now();
   const records = await labsAtOnce(worker, labs, 'fast');
@@ -76,16 +85,17 @@ async function level(worker: BenchWorker, labs: number, loneMs: number, print: (
   return { figures, records };
 }
 
+/** Each level asked for, and past the last while finding the limit; `atLevel` runs one (runLevel). */
 export async function concurrencyLevels(
-  worker: BenchWorker,
   options: LevelOptions,
+  atLevel: (labs: number) => Promise<LevelRun>,
   print: (line: string) => void,
 ): Promise<{ levels: LevelFigures[]; records: LabRecord[]; limit?: { heldLabs: number; brokeFirst?: string } }> {
   const levels: LevelFigures[] = [];
   const records: LabRecord[] = [];
   const asked = [...options.levels];
   for (let labs = asked.shift(); labs !== undefined; labs = asked.shift()) {
-    const ran = await level(worker, labs, options.loneMs, print);
+    const ran = await atLevel(labs);
     levels.push(ran.figures);
     records.push(...ran.records);
     if (options.findLimit && ran.figures.broke) break;
