@@ -22,35 +22,30 @@ function levels(breaksAt: number, ran: number[]) {
   };
 }
 
-test('without --find-limit: exactly the levels asked for, past a broken one too, and no limit', async () => {
+/** The levels run for these options, with levels breaking from `breaksAt` labs on, and the limit found. */
+async function search(asked: number[], findLimit: boolean, breaksAt: number, printed: string[] = []) {
   const ran: number[] = [];
-  const result = await concurrencyLevels(
-    { levels: [1, 10, 20], findLimit: false, limitStep: 5 },
-    levels(10, ran),
-    () => undefined,
-  );
-  assert.deepEqual(ran, [1, 10, 20]);
-  assert.equal(result.limit, undefined);
+  const options = { levels: asked, findLimit, limitStep: 5 };
+  const { limit } = await concurrencyLevels(options, levels(breaksAt, ran), (line) => printed.push(line));
+  return { ran, limit };
+}
+
+test('without --find-limit: exactly the levels asked for, past a broken one too, and no limit', async () => {
+  assert.deepEqual(await search([1, 10, 20], false, 10), { ran: [1, 10, 20], limit: undefined });
 });
 
 test('--find-limit: past the last level by the step until one breaks; the last that held is the limit', async () => {
-  const ran: number[] = [];
   const printed: string[] = [];
-  const result = await concurrencyLevels({ levels: [1, 2], findLimit: true, limitStep: 5 }, levels(12, ran), (l) =>
-    printed.push(l),
-  );
-  assert.deepEqual(ran, [1, 2, 7, 12]);
-  assert.deepEqual(result.limit, { heldLabs: 7, brokeFirst: 'lab 12 failed' });
+  assert.deepEqual(await search([1, 2], true, 12, printed), {
+    ran: [1, 2, 7, 12],
+    limit: { heldLabs: 7, brokeFirst: 'lab 12 failed' },
+  });
   assert.match(printed.at(-1)!, /7 labs at once held; past it: lab 12 failed/);
 });
 
 test('--find-limit: a level asked for that breaks ends the search there', async () => {
-  const ran: number[] = [];
-  const result = await concurrencyLevels(
-    { levels: [1, 10, 20], findLimit: true, limitStep: 5 },
-    levels(10, ran),
-    () => undefined,
-  );
-  assert.deepEqual(ran, [1, 10]);
-  assert.deepEqual(result.limit, { heldLabs: 1, brokeFirst: 'lab 10 failed' });
+  assert.deepEqual(await search([1, 10, 20], true, 10), {
+    ran: [1, 10],
+    limit: { heldLabs: 1, brokeFirst: 'lab 10 failed' },
+  });
 });
