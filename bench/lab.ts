@@ -1,49 +1,73 @@
-// `npm run bench [-- runs]`: whole labs on the sandbox, timed. Prints figures, asserts nothing:
-// the lab's wall time per phase, history events per lab, and the worker process's memory — for
-// `runs` labs on the `fast` profile, then one on the `realistic` profile, whose delays are AWS's
-// shape scaled down (so waits, heartbeats and timeouts are exercised as on AWS).
-import { runLab, sandboxSpec } from '../test/helpers/lab.js';
+// `npm run bench [-- [runs] [--levels 1,10,20] [--find-limit] [--limit-step 5] [--out file]]`:
+// whole labs on the sandbox, timed. Prints figures against issue 10's targets, asserts nothing:
+// lone labs on the fast profile (`runs` of them, per phase) and one on the realistic profile
+// (AWS's delays scaled down), each against the critical path of its delays; then labs at once at
+// each level; history events per lab; each tool's first install. Writes them as JSON too.
+import { parseArgs } from 'node:util';
+import { startWorker } from '../test/helpers/lab.js';
 import { gatewayAdmin } from '../test/helpers/sandbox.js';
-import { formatSeconds } from '../lab/duration.js';
-import { quantiles } from '../lab/report.js';
 import { up } from '../sandbox/sandbox.js';
+import { againstTarget, row } from './format.js';
+import { firstInstalls } from './installs.js';
+import { concurrencyLevels, runLevel } from './levels.js';
+import { loneLabs } from './lone.js';
+import type { LabRecord } from './labs.js';
+import { labReadiness, readinessTable, type ReadinessRow } from './readiness.js';
+import { defaultResultsFile, writeResults } from './results.js';
 
-const runs = Number(process.argv[2] ?? 3);
-await up({ profile: 'fast', print: () => undefined });
-
-const row = (name: string, values: number[], unit = 'ms'): string => {
-  const q = quantiles(values);
-  return `${name.padEnd(14)} p50 ${String(q.p50).padStart(7)} ${unit}  max ${String(q.max).padStart(7)} ${unit}`;
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    levels: { type: 'string', default: '1,10,20' },
+    'find-limit': { type: 'boolean', default: false },
+    'limit-step': { type: 'string', default: '5' },
+    out: { type: 'string', default: defaultResultsFile },
+  },
+});
+const count = (text: string, what: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a whole number of at least 1, not ${text}`);
+  return n;
 };
+const runs = count(positionals[0] ?? '3', 'runs');
+const levels = values.levels.split(',').map((l) => count(l, '--levels'));
+const limitStep = count(values['limit-step'], '--limit-step');
+/** The issue's target for a lab's workflow history. */
+const historyTarget = 1_500;
 
-async function bench(profile: 'fast' | 'realistic', count: number): Promise<void> {
-  await gatewayAdmin('PUT', 'profile', { name: profile });
-  const walls: number[] = [];
-  const events: number[] = [];
-  const perPhase = new Map<string, number[]>();
-  for (let i = 0; i < count; i++) {
-    const started = Date.now();
-    const outcome = await runLab(sandboxSpec());
-    walls.push(Date.now() - started);
-    events.push(outcome.historyEvents);
-    for (const p of outcome.report.phases) perPhase.set(p.phase, [...(perPhase.get(p.phase) ?? []), p.durationMs ?? 0]);
-    console.log(
-      `${profile} run ${i + 1}/${count}: ${outcome.report.outcome} in ${formatSeconds(walls.at(-1)!)}, ${outcome.historyEvents} history events`,
-    );
-  }
-  console.log(`\n${count} labs, all phases, ${profile} profile`);
-  console.log(row('lab wall time', walls));
-  for (const [phase, values] of perPhase) console.log(row(phase, values));
-  console.log(row('history', events, 'ev'));
-}
+const lagsOf = async (records: LabRecord[]): Promise<ReadinessRow[]> =>
+  (await Promise.all(records.map((r) => labReadiness(r.labId)))).flat();
 
+await up({ profile: 'fast', print: () => undefined });
+const worker = await startWorker();
+const print = (line: string): void => console.log(line);
 try {
-  await bench('fast', runs);
-  await bench('realistic', 1);
+  const fast = await loneLabs(worker, 'fast', runs, print);
+  const realistic = await loneLabs(worker, 'realistic', 1, print);
+  // Of the lone labs' waits, before the load of the levels: how late each noticed what it waited for.
+  const readiness = { fast: await lagsOf(fast.records), realistic: await lagsOf(realistic.records) };
+  for (const [profile, rows] of Object.entries(readiness)) print(`\n${profile} profile, ${readinessTable(rows)}`);
+  await gatewayAdmin('PUT', 'profile', { name: 'fast' });
+  const concurrency = await concurrencyLevels(
+    { levels, findLimit: values['find-limit'], limitStep },
+    (labs) => runLevel(worker, labs, fast.wallMs, print),
+    print,
+  );
+  const records = [...fast.records, ...realistic.records, ...concurrency.records];
+  const events = records.map((r) => r.historyEvents);
+  print('\nhistory events per lab, every lab above');
+  print(row('history', events, 'ev'));
+  print(`most in one lab  ${againstTarget(Math.max(...events), historyTarget, String(Math.max(...events)))}`);
+  const installs = firstInstalls(print);
+  const lone = [fast, realistic].map(({ records: _, ...figures }) => figures);
+  const file = writeResults(
+    values.out,
+    { lone, readiness, levels: concurrency.levels, limit: concurrency.limit, installs },
+    records,
+  );
+  print(`\nfigures and every lab's record: ${file}`);
 } finally {
   await gatewayAdmin('PUT', 'profile', { name: 'fast' });
+  await worker.stop();
 }
-console.log(
-  `\nworker RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`,
-);
 process.exit(0);

@@ -2,8 +2,17 @@
 // from PyPI, other Go programs built from the Go module proxy, moto from PyPI into a virtualenv,
 // iperf3 from Debian. Each step shows its progress; a cached tool is not built again.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { formatSeconds } from '../lab/duration.js';
 import { binDir, cacheDir, projectRoot, versions } from './config.js';
 
@@ -211,13 +220,47 @@ export const tools: Tool[] = [
   },
 ];
 
+/** One tool's last fresh install: its download, its build, and its whole time from its turn to done. */
+export interface InstallTime {
+  downloadMs: number;
+  buildMs: number;
+  totalMs: number;
+  installedAt: string;
+}
+
+/** Where the cache keeps its tools' install times, by tool and version, beside the tools. */
+export const installTimesFile = join(cacheDir, 'install-times.json');
+const installTimeKey = (tool: Pick<Tool, 'name' | 'version'>): string => `${tool.name} ${tool.version}`;
+
+/** The last fresh install's times of each tool and version installed on this machine since they were recorded. */
+function installTimes(file = installTimesFile): Record<string, InstallTime> {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, InstallTime>) : {};
+}
+
+export const installTimeOf = (tool: Tool, file = installTimesFile): InstallTime | undefined =>
+  installTimes(file)[installTimeKey(tool)];
+
+function recordInstallTime(tool: Tool, time: InstallTime, file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  // Written whole, then renamed: a reader never sees half a file.
+  writeFileSync(
+    `${file}.${process.pid}`,
+    JSON.stringify({ ...installTimes(file), [installTimeKey(tool)]: time }, null, 2),
+  );
+  renameSync(`${file}.${process.pid}`, file);
+}
+
 /**
  * Installs every missing tool (of `wanted`) in two lanes: downloads one after another, builds one
  * after another, each build once its own download is done, so one tool compiles while the next
  * downloads. All downloads at once made the first build wait 172 s for a download that takes 17 s
- * alone. Prints each tool's times and the total.
+ * alone. Prints each tool's times and the total, and records each tool's in `timesFile`.
  */
-export async function installTools(print: (line: string) => void = console.log, wanted: Tool[] = tools): Promise<void> {
+export async function installTools(
+  print: (line: string) => void = console.log,
+  wanted: Tool[] = tools,
+  timesFile = installTimesFile,
+): Promise<void> {
   const missing = wanted.filter((t) => !t.installed());
   if (missing.length === 0) return;
   const started = Date.now();
@@ -246,8 +289,15 @@ export async function installTools(print: (line: string) => void = console.log, 
       const downloadMs = await downloads[i]!;
       const building = Date.now();
       await tool.install((line) => (lastLine[i] = line));
+      const time = {
+        downloadMs,
+        buildMs: Date.now() - building,
+        totalMs: Date.now() - waited,
+        installedAt: new Date().toISOString(),
+      };
+      recordInstallTime(tool, time, timesFile);
       print(
-        `      done in ${formatSeconds(Date.now() - waited, 0)} (download ${formatSeconds(downloadMs, 0)}, build ${formatSeconds(Date.now() - building, 0)})`,
+        `      done in ${formatSeconds(time.totalMs, 0)} (download ${formatSeconds(downloadMs, 0)}, build ${formatSeconds(time.buildMs, 0)})`,
       );
     } finally {
       clearInterval(ticker);

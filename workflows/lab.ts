@@ -18,6 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LabActivities, ValidatedLab } from '../activities/index.js';
+import { labSteps, runsStep, type LabStepId } from '../lab/graph.js';
 import { phaseIds, type PhaseId } from '../lab/phases.js';
 import type { LabReport, PhaseRecord } from '../lab/report.js';
 import { labPhaseKey, labResultKey, labTargetKey } from '../lab/search-attributes.js';
@@ -276,81 +277,88 @@ async function runLab(
     if (runs('iperf3')) report.iperf3 = await testPhase('iperf3', () => lab.iperf3Test(spec));
   }
 
-  /** Each phase as soon as what it needs is done; the comments say why a phase waits for what it does. */
+  /**
+   * Each phase as soon as the steps it needs (lab/graph.ts, which says why) are done. Steps are
+   * started in the declaration's order, so every step's needs have started before it.
+   */
   async function runAsGraph(): Promise<void> {
     const graph = stepGraph();
-    const step = graph.step;
-    const network = step([], () => {
+    const started: Partial<Record<LabStepId, Promise<unknown>>> = {};
+    /** The running steps for these ids; undefined for a step this lab skips. */
+    const running = (ids: readonly LabStepId[]): (Promise<unknown> | undefined)[] =>
+      ids.map((id) => {
+        if (!started[id] && runsStep(id, spec.phases)) throw new Error(`step ${id} is needed before it has started`);
+        return started[id];
+      });
+    const step = <T>(id: LabStepId, run: () => Promise<T>): Promise<T> =>
+      (started[id] = graph.step(running(labSteps[id].needs), run)) as Promise<T>;
+    /** What a running step waits for half-way (a step the lab skips is not waited for). */
+    const halfWay = (id: LabStepId): Promise<unknown>[] =>
+      running(labSteps[id].needsHalfWay ?? []).filter((needed) => needed !== undefined);
+
+    const network = step('network', () => {
       willUndo('delete network stack', () => undo.deleteNetworkStack(spec));
       return lab.createNetworkStack(spec, zones);
     });
-    const cluster = step([network], async () => {
+    const cluster = step('cluster', async () => {
       willUndo('delete cluster', () => undo.deleteCluster(spec));
       return lab.createCluster(spec, await network);
     });
-    const nodegroupName = step([cluster], async () => {
+    const nodegroupName = step('nodegroup', async () => {
       willUndo('delete node groups', () => undo.deleteNodegroups(spec));
       return lab.createNodegroup(spec, await network);
     });
-    // Beside the node group: an add-on that needs nodes (coredns) is waited for in the nodes phase.
-    const addons = step([cluster], () => lab.createAddons(spec, addonVersions, true));
-    const deploy = step([], () =>
+    const addons = step('addons', () => lab.createAddons(spec, addonVersions, true));
+    // The deploy phase spans its parts: it starts at once, and a part's failure is its own.
+    step('deploy', () =>
       phase('deploy', async () => {
-        const [net, made, nodegroup, installed] = await Promise.all([network, cluster, nodegroupName, addons]);
+        await Promise.all(halfWay('deploy'));
+        const made = await cluster;
         report.deploy = {
-          network: net,
+          network: await network,
           clusterName: made.name,
           kubernetesVersion: made.version,
-          nodegroupName: nodegroup,
-          addons: installed,
+          nodegroupName: await nodegroupName,
+          addons: await addons,
         };
       }),
     );
-    const nodes = step([deploy], () =>
+    step('nodes', () =>
       phase('nodes', async () => {
         report.nodes = await lab.waitForNodes(spec);
         if (report.deploy!.addons.some((a) => a.status !== 'ACTIVE'))
           report.deploy!.addons = await lab.waitForAddons(spec);
       }),
     );
-    const lbController = runs('lbController')
-      ? step([cluster], () =>
-          phase('lbController', async () => {
-            willUndo('delete IAM roles, policies and OIDC provider', () => undo.deleteIam(spec));
-            willUndo('uninstall the load balancer controller', () => undo.uninstallLbController(spec));
-            const iam = await lab.createLbControllerIam(spec);
-            // The chart's Service webhook (failurePolicy Fail) refuses new Services until the
-            // controller runs: the add-ons' own (kube-dns) must exist before the release does.
-            await graph.need(deploy);
-            report.lbController = await lab.installLbController(spec, await network, iam);
-          }),
-        )
-      : undefined;
-    // The pod → ENI map is of the cluster's own pods, taken before the density test as LAB.md does.
-    const networking = runs('networking')
-      ? step([nodes], () =>
-          phase('networking', async () => {
-            report.networking = await lab.verifyNetworking(spec, await network);
-          }),
-        )
-      : undefined;
-    // The density test fills every pod slot on purpose: nothing else that schedules pods runs
-    // beside it, and the controller's pods are running before it counts the system pods.
-    const density = runs('density')
-      ? step([nodes, networking, lbController], () =>
-          testPhase('density', async () => {
-            report.density = await lab.podDensity(spec, limits);
-          }),
-        )
-      : undefined;
-    const before = [nodes, networking, density, lbController];
-    if (runs('nlb')) step(before, () => testPhase('nlb', async () => void (report.nlb = await lab.nlbTest(spec))));
+    if (runs('lbController'))
+      step('lbController', () =>
+        phase('lbController', async () => {
+          willUndo('delete IAM roles, policies and OIDC provider', () => undo.deleteIam(spec));
+          willUndo('uninstall the load balancer controller', () => undo.uninstallLbController(spec));
+          const iam = await lab.createLbControllerIam(spec);
+          for (const needed of halfWay('lbController')) await graph.need(needed);
+          report.lbController = await lab.installLbController(spec, await network, iam);
+        }),
+      );
+    if (runs('networking'))
+      step('networking', () =>
+        phase('networking', async () => {
+          report.networking = await lab.verifyNetworking(spec, await network);
+        }),
+      );
+    if (runs('density'))
+      step('density', () =>
+        testPhase('density', async () => {
+          report.density = await lab.podDensity(spec, limits);
+        }),
+      );
+    if (runs('nlb')) step('nlb', () => testPhase('nlb', async () => void (report.nlb = await lab.nlbTest(spec))));
     if (runs('ingress'))
-      step(before, () => testPhase('ingress', async () => void (report.ingress = await lab.ingressTest(spec))));
+      step('ingress', () => testPhase('ingress', async () => void (report.ingress = await lab.ingressTest(spec))));
     if (runs('externalDns'))
-      step(before, () => testPhase('externalDns', async () => void (report.dns = await lab.dnsTest(spec))));
+      step('externalDns', () => testPhase('externalDns', async () => void (report.dns = await lab.dnsTest(spec))));
     if (runs('iperf3'))
-      step(before, () => testPhase('iperf3', async () => void (report.iperf3 = await lab.iperf3Test(spec))));
+      step('iperf3', () => testPhase('iperf3', async () => void (report.iperf3 = await lab.iperf3Test(spec))));
     await graph.settled();
   }
 

@@ -64,8 +64,8 @@ export async function runLab(
   }
 }
 
-/** Starts one lab with a worker in this process and returns at once; `stop` shuts the worker down. */
-export async function startLab(spec: LabSpecInput, overrides: Partial<LabActivities> = {}) {
+/** A worker in this process on a task queue of its own, and a client; `stop` shuts both down. */
+export async function startWorker(overrides: Partial<LabActivities> = {}) {
   const taskQueue = unique('lab-test');
   const worker = await Worker.create({
     connection: await NativeConnection.connect({ address: endpoints.temporal }),
@@ -81,11 +81,21 @@ export async function startLab(spec: LabSpecInput, overrides: Partial<LabActivit
     await running;
     await connection.close();
   };
+  return { client, taskQueue, running, stop };
+}
+
+/** Starts one lab with a worker in this process and returns at once; `stop` shuts the worker down. */
+export async function startLab(spec: LabSpecInput, overrides: Partial<LabActivities> = {}) {
+  const started = await startWorker(overrides);
   try {
-    const handle = await client.workflow.start('networkLab', { taskQueue, workflowId: spec.labId, args: [spec] });
-    return { handle, client, taskQueue, running, stop };
+    const handle = await started.client.workflow.start('networkLab', {
+      taskQueue: started.taskQueue,
+      workflowId: spec.labId,
+      args: [spec],
+    });
+    return { handle, ...started };
   } catch (err) {
-    await stop();
+    await started.stop();
     throw err;
   }
 }

@@ -1,9 +1,14 @@
 // The first install's two lanes: downloads one after another, builds one after another, each
 // build after its own download, so one tool builds while the next downloads.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { installTools, type Tool } from '../../sandbox/tools.js';
+import { installTimeOf, installTools, type Tool } from '../../sandbox/tools.js';
 
+/** A times file of the test's own: the real one, in the tool cache, keeps the machine's real installs. */
+const timesFile = (): string => join(mkdtempSync(join(tmpdir(), 'install-times-')), 'install-times.json');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function fakeTool(name: string, events: string[], ms: { download: number; build: number }): Tool {
@@ -33,7 +38,7 @@ test('the next tool downloads while one builds; builds wait for their download a
   const a = fakeTool('a', events, { download: 100, build: 1000 });
   const b = fakeTool('b', events, { download: 100, build: 100 });
   const c = fakeTool('c', events, { download: 2000, build: 100 });
-  await installTools((line) => printed.push(line), [a, b, c]);
+  await installTools((line) => printed.push(line), [a, b, c], timesFile());
   assert.deepEqual(events, [
     'a download start',
     'a download end',
@@ -60,8 +65,21 @@ test('a failed download fails the install with its error, at the build that need
     fetch: () => Promise.reject(new Error('proxy said 404')),
   };
   await assert.rejects(
-    installTools(() => undefined, [broken]),
+    installTools(() => undefined, [broken], timesFile()),
     /proxy said 404/,
   );
   assert.deepEqual(events, []);
+});
+
+test('each fresh install records its times by tool and version; a tool already installed keeps its record', async () => {
+  const file = timesFile();
+  const tool = fakeTool('a', [], { download: 50, build: 200 });
+  assert.equal(installTimeOf(tool, file), undefined);
+  await installTools(() => undefined, [tool], file);
+  const time = installTimeOf(tool, file)!;
+  assert.ok(time.downloadMs >= 40 && time.buildMs >= 190, JSON.stringify(time));
+  assert.ok(time.totalMs >= time.buildMs);
+  await installTools(() => undefined, [tool], file);
+  assert.deepEqual(installTimeOf(tool, file), time);
+  assert.equal(installTimeOf({ ...tool, version: 'v2' }, file), undefined);
 });
