@@ -2,7 +2,7 @@
 // spends of the emulated cloud's delays. The workflow takes its step order from here
 // (workflows/lab.ts, runAsGraph) and the bench its critical path (bench/critical-path.ts).
 // Data and pure functions only, so workflow code may import it.
-import type { LatencyProfile } from '../sandbox/cloud/latency.js';
+import type { CloudDelays } from './cloud-delays.js';
 import type { LabSpec } from './spec.js';
 import { optionalPhases, type OptionalPhase } from './phases.js';
 
@@ -24,9 +24,9 @@ export const labStepIds = [
 ] as const;
 export type LabStepId = (typeof labStepIds)[number];
 
-/** What a step's emulated delays depend on: the running latency profile and the lab's spec. */
+/** What a step's emulated delays depend on: the cloud's delays (the sandbox's running latency profile) and the lab's spec. */
 export interface EmulatedCloud {
-  profile: LatencyProfile;
+  profile: CloudDelays;
   spec: Pick<LabSpec, 'iperf3' | 'replicas' | 'phases'>;
 }
 
@@ -41,10 +41,10 @@ export interface LabStep {
 
 /**
  * The slowest of `pods` pods started at once, expected: KWOK delays each pod's start by a draw
- * between podStartMs and max(podStartMs, podStartJitterMs) (sandbox/cloud/kwok-stages.ts), and
+ * between podStartMs and max(podStartMs, podStartJitterMs) (the sandbox's KWOK stages), and
  * the expected largest of n even draws lies n/(n+1) of the way up.
  */
-export function podStartMs(profile: LatencyProfile, pods: number): number {
+export function podStartMs(profile: CloudDelays, pods: number): number {
   const spread = Math.max(0, profile.podStartJitterMs - profile.podStartMs);
   return profile.podStartMs + (spread * pods) / (pods + 1);
 }

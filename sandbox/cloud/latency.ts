@@ -2,24 +2,9 @@
 // every IN_PROGRESS state; `realistic` is for demos and the benchmark (scaled down from AWS's
 // ~10-20 minute cluster creation so a demo still finishes).
 import { z } from 'zod';
+import { cloudDelaysSchema } from '../../lab/cloud-delays.js';
 
-export const latencyProfileSchema = z.object({
-  name: z.string(),
-  stackCreateMs: z.number().nonnegative(),
-  clusterCreateMs: z.number().nonnegative(),
-  clusterDeleteMs: z.number().nonnegative(),
-  nodegroupCreateMs: z.number().nonnegative(),
-  nodegroupDeleteMs: z.number().nonnegative(),
-  addonCreateMs: z.number().nonnegative(),
-  loadBalancerProvisionMs: z.number().nonnegative(),
-  /** How long a registered target stays `initial` (its first health checks). */
-  targetInitialMs: z.number().nonnegative(),
-  dnsPropagationMs: z.number().nonnegative(),
-  /** A pod's image pull and container start: at least this long… */
-  podStartMs: z.number().nonnegative().default(0),
-  /** …and at most this long, drawn per pod (KWOK's stage jitter). */
-  podStartJitterMs: z.number().nonnegative().default(0),
-});
+export const latencyProfileSchema = cloudDelaysSchema.extend({ name: z.string() });
 export type LatencyProfile = z.infer<typeof latencyProfileSchema>;
 
 export const latencyProfiles: Record<'fast' | 'realistic', LatencyProfile> = {
