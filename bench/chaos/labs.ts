@@ -230,6 +230,22 @@ const order = (phase: string | undefined): number => (phase ? (phaseIds as reado
 export const atPhase = (handle: WorkflowHandle, phase: PhaseId): Promise<LabState> =>
   waitUntil(handle, (s) => order(s.phase) >= order(phase));
 
+/**
+ * A random moment of up to `maxMs` into the lab's current phase, cut short when the phase ends:
+ * a fault aimed at a phase lands in it (or as the next one begins) however fast the phase runs,
+ * rather than after the lab has ended. Returns the lab's state at that moment.
+ */
+export async function momentIn(handle: WorkflowHandle, rng: Rng, maxMs: number): Promise<LabState> {
+  const until = Date.now() + rng.int(0, maxMs);
+  const first = await labState(handle);
+  let state = first;
+  while (Date.now() < until && !state.closed && state.phase === first.phase) {
+    await sleep(Math.min(100, Math.max(0, until - Date.now())));
+    state = await labState(handle);
+  }
+  return state;
+}
+
 /** The phases a spec runs in which a fault can land, in order (validate and report last milliseconds). */
 export const faultablePhases = (phases: readonly OptionalPhase[]): PhaseId[] => [
   'deploy',

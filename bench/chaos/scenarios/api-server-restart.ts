@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OptionalPhase } from '../../../lab/phases.js';
 import { clusterDir, exitedComponents, kwokName } from '../../../sandbox/cloud/kwok.js';
-import { atPhase, batch, chaosSpec, fault, labWith, passes, sleep } from '../labs.js';
+import { atPhase, batch, chaosSpec, fault, labWith, momentIn, passes, sleep } from '../labs.js';
 import type { Scenario } from './types.js';
 
 async function restartApiServer(labId: string, signal: NodeJS.Signals): Promise<string> {
@@ -43,9 +43,9 @@ export const apiServerRestart: Scenario = {
           records.push(
             await labWith(ctx, spec, passes, async (handle, faults) => {
               for (const phase of targets) {
-                const state = await atPhase(handle, phase);
+                if ((await atPhase(handle, phase)).closed) return;
+                const state = await momentIn(handle, ctx.rng, 2000);
                 if (state.closed) return;
-                await sleep(ctx.rng.int(0, 2000));
                 const detail = await restartApiServer(spec.labId!, ctx.rng.pick(['SIGKILL', 'SIGTERM'] as const));
                 faults.push(fault('kube-apiserver restart', state, detail));
                 ctx.log(`    kube-apiserver of ${spec.labId} in ${state.phase}: ${detail}`);

@@ -4,7 +4,7 @@
 import type { OptionalPhase } from '../../../lab/phases.js';
 import { teardownNowSignal } from '../../../lab/signals.js';
 import { parseDuration } from '../../../lab/spec.js';
-import { atPhase, batch, chaosSpec, fault, faultablePhases, labWith, sleep, waitUntil } from '../labs.js';
+import { atPhase, batch, chaosSpec, fault, faultablePhases, labWith, momentIn, waitUntil } from '../labs.js';
 import type { Scenario } from './types.js';
 
 const reasons = { cancel: 'cancelled', 'teardown-now': 'teardown requested', ttl: 'the lab TTL fired' } as const;
@@ -41,11 +41,12 @@ export const cancelAnywhere: Scenario = {
                 faults.push({ ...fault('TTL', undefined, `ttl ${ttl}`), at: Date.now() + parseDuration(ttl)! });
                 return;
               }
-              const state = duringCreate
+              const reached = duringCreate
                 ? await waitUntil(handle, (s) => s.pending.some((p) => p.type === create))
                 : await atPhase(handle, phase);
+              if (reached.closed) return;
+              const state = duringCreate ? reached : await momentIn(handle, ctx.rng, 5000);
               if (state.closed) return;
-              if (!duringCreate) await sleep(ctx.rng.int(0, 5000));
               if (how === 'cancel') await handle.cancel();
               else await handle.signal(teardownNowSignal);
               const inFlight = state.pending.map((p) => p.type).join(',');

@@ -3,7 +3,7 @@
 import type { OptionalPhase } from '../../../lab/phases.js';
 import { startDaemon, stopDaemon } from '../../../sandbox/processes.js';
 import { daemons } from '../../../sandbox/sandbox.js';
-import { atPhase, batch, chaosSpec, fault, faultablePhases, labWith, passes, sleep } from '../labs.js';
+import { atPhase, batch, chaosSpec, fault, faultablePhases, labWith, momentIn, passes, sleep } from '../labs.js';
 import type { Scenario } from './types.js';
 
 export const serverRestart: Scenario = {
@@ -20,9 +20,9 @@ export const serverRestart: Scenario = {
           const phase = ctx.rng.pick(faultablePhases(phases));
           records.push(
             await labWith(ctx, chaosSpec('sr', phases), passes, async (handle, faults) => {
-              const state = await atPhase(handle, phase);
+              if ((await atPhase(handle, phase)).closed) return;
+              const state = await momentIn(handle, ctx.rng, 3000);
               if (state.closed) return;
-              await sleep(ctx.rng.int(0, 3000));
               const down = ctx.rng.int(1000, 8000);
               await stopDaemon('temporal', 10_000);
               faults.push(fault('Temporal server restart', state, `down ${down} ms`));

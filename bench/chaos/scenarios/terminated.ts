@@ -7,12 +7,12 @@ import type { SweeperResult } from '../../../workflows/sweeper.js';
 import { releaseSignal } from '../../../lab/signals.js';
 import {
   atPhase,
-  labState,
   batch,
   chaosSpec,
   fault,
   faultablePhases,
   finishLab,
+  momentIn,
   passes,
   sleep,
   startLab,
@@ -40,9 +40,8 @@ export const terminated: Scenario = {
           const victim = await startLab(ctx, spec);
           const phase = ctx.rng.pick(faultablePhases(phases).filter((p) => p !== 'leakCheck'));
           await atPhase(victim, phase);
-          await sleep(ctx.rng.int(0, 4000));
           // Where the lab is at the moment of the termination, not when the phase was first seen.
-          const state = await labState(victim);
+          const state = await momentIn(victim, ctx.rng, 4000);
           await victim.terminate('chaos: terminated');
           const faults = [fault('terminate', state, state.pending.map((p) => p.type).join(',') || undefined)];
           ctx.log(`    terminated ${spec.labId} in ${state.phase}`);
