@@ -29,8 +29,11 @@ if (files.length) {
   // CLI, whose dev server two of them start, comes first. The chaos suite's short run goes last.
   await installTools(console.log, [temporalTool]);
   const [unit] = await Promise.all([runTests(testFiles('test/unit')), up({ profile: 'fast' })]);
-  const rest = await runTests([...testFiles('test/sandbox'), ...testFiles('test/lab'), ...testFiles('test/chaos')]);
-  failed = unit !== 0 || rest !== 0;
+  // A runner of its own for the chaos suite: Node 24's runner orders the files it is given by
+  // name, which would put test/chaos first.
+  const rest = await runTests([...testFiles('test/sandbox'), ...testFiles('test/lab')]);
+  const chaos = await runTests(testFiles('test/chaos'));
+  failed = unit !== 0 || rest !== 0 || chaos !== 0;
 }
 if (!wasRunning) await down();
 process.exit(failed ? 1 : 0);
