@@ -178,10 +178,7 @@ export function createActivities(baseTarget: Target) {
         ...spec.iperf3,
         heartbeat: (state) => heartbeat({ waitingFor: 'iperf3 tests', state }),
       }),
-    deleteIperf3Test: (spec: LabSpec) =>
-      ifClusterUp(spec, (kc) =>
-        deleteIperf3(kc, labNamespace, spec.labId, (state) => heartbeat({ waitingFor: 'iperf3 pods gone', state })),
-      ),
+    deleteIperf3Test: (spec: LabSpec) => ifClusterUp(spec, (kc) => deleteIperf3(kc, labNamespace, spec.labId)),
 
     async writeReport(report: LabReport, dir?: string) {
       const lab = activityContext()?.info;

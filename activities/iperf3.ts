@@ -95,6 +95,7 @@ async function pickNodes(core: CoreV1Api): Promise<[V1Node, V1Node]> {
 /** Waits until the pod runs with an IP (and, for the server, passes its readiness probe). */
 async function waitRunning(kc: KubeConfig, o: Iperf3Options, name: string, needReady: boolean): Promise<V1Pod> {
   const core = kc.makeApiClient(CoreV1Api);
+  let state = 'Pending';
   return waitFor(
     `pod ${name} running`,
     async () => {
@@ -105,10 +106,15 @@ async function waitRunning(kc: KubeConfig, o: Iperf3Options, name: string, needR
       if (p.status?.phase === 'Failed' || hopeless.includes(waiting?.reason ?? '')) {
         throw new Error(`pod ${name} cannot run: ${waiting?.reason ?? p.status?.reason} ${waiting?.message ?? ''}`);
       }
-      o.heartbeat?.(`waiting for pod ${name}: ${waiting?.reason ?? p.status?.phase ?? 'Pending'}`);
+      state = waiting?.reason ?? p.status?.phase ?? 'Pending';
       return undefined;
     },
-    { timeoutMs: podTimeoutMs, changes: kubeChanges(kc, `/api/v1/namespaces/${o.namespace}/pods`, `app=${name}`) },
+    {
+      timeoutMs: podTimeoutMs,
+      // waitFor heartbeats after each check: the pod's state goes there, not in a heartbeat of our own it would overwrite.
+      describe: () => state,
+      changes: kubeChanges(kc, `/api/v1/namespaces/${o.namespace}/pods`, `app=${name}`),
+    },
   );
 }
 
@@ -193,7 +199,7 @@ export function summarize(name: string, protocol: 'tcp' | 'udp', report: Iperf3J
 export async function runIperf3(kc: KubeConfig, o: Iperf3Options): Promise<Iperf3Result> {
   const core = kc.makeApiClient(CoreV1Api);
   // A retried attempt starts from scratch rather than from pods of unknown state.
-  await deleteIperf3(kc, o.namespace, o.labId, o.heartbeat);
+  await deleteIperf3(kc, o.namespace, o.labId);
   await core.createNamespace({ body: { metadata: { name: o.namespace } } }).catch((err: unknown) => {
     if (!isCode(err, 409)) throw err;
   });
@@ -231,12 +237,7 @@ export async function runIperf3(kc: KubeConfig, o: Iperf3Options): Promise<Iperf
 }
 
 /** Deletes the lab's iperf3 pods and waits until they are gone; nothing to delete is fine. */
-export async function deleteIperf3(
-  kc: KubeConfig,
-  namespace: string,
-  labId: string,
-  heartbeat?: (detail: string) => void,
-): Promise<void> {
+export async function deleteIperf3(kc: KubeConfig, namespace: string, labId: string): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const labelSelector = `netlab.io/lab-id=${labId},app in (${roles.server},${roles.client})`;
   try {
@@ -247,11 +248,7 @@ export async function deleteIperf3(
   }
   await waitFor(
     `iperf3 pods in ${namespace} gone`,
-    async () => {
-      if ((await core.listNamespacedPod({ namespace, labelSelector })).items.length === 0) return true;
-      heartbeat?.('waiting for the iperf3 pods to go');
-      return undefined;
-    },
+    async () => ((await core.listNamespacedPod({ namespace, labelSelector })).items.length === 0 ? true : undefined),
     { timeoutMs: podTimeoutMs, changes: kubeChanges(kc, `/api/v1/namespaces/${namespace}/pods`, labelSelector) },
   );
 }
