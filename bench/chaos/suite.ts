@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connectClient } from '../../activities/temporal.js';
 import { formatSeconds } from '../../lab/duration.js';
+import { stopDaemon } from '../../sandbox/processes.js';
 import { up } from '../../sandbox/sandbox.js';
 import { allRegions, newSince, takeInventory, type InventoryItem } from './inventory.js';
 import { gatewayFaults, type ChaosContext } from './labs.js';
@@ -96,6 +97,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const before = await takeInventory(regions);
   try {
     await gatewayFaults('DELETE');
+    // The suite kills workers and counts on its own to run the labs: the sandbox's background
+    // worker (started by start-lab) would take activities the scenarios mean to lose.
+    if (await stopDaemon('worker')) log("stopped the sandbox's background worker: the suite runs its own");
     workers.start();
     await workers.polling(1);
     for (const scenario of chosen) {

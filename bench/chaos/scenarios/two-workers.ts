@@ -23,7 +23,10 @@ export const twoWorkers: Scenario = {
               // The worker that holds an activity now, so the kill loses work in flight.
               const state = await waitUntil(handle, (s) => s.pending.some((p) => ctx.workers.byIdentity(p.worker)));
               const busy = state.pending.map((p) => ctx.workers.byIdentity(p.worker)).find(Boolean);
-              if (!busy) return;
+              if (!busy) {
+                ctx.log(`    no activity ran on the suite's workers from ${phase} on: does another worker poll?`);
+                return;
+              }
               ctx.workers.kill(busy);
               faults.push(fault('SIGKILL one of two workers', state, `pid ${busy.pid} ran ${state.pending[0]?.type}`));
               ctx.log(`    killed worker ${busy.pid} (of 2) in ${state.phase} during ${state.pending[0]?.type}`);
