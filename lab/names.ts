@@ -20,6 +20,11 @@ export const labNames = (labId: string) => ({
   nodeRole: `${labId}-node`,
   irsaRole: (purpose: IrsaPurpose): string => `${labId}-${purpose}`,
   irsaPolicy: (purpose: IrsaPurpose): string => `${labId}-${irsaPolicyNames[purpose]}`,
+  /**
+   * The record ExternalDNS writes for the write-up's tetris Service: under the lab's id, so labs
+   * that share the user's zone each get their own (ExternalDNS leaves a name another owner holds alone).
+   */
+  dnsRecord: (domain: string): string => `tetris.${labId}.${domain}`,
 });
 
 interface NameRule {

@@ -1,5 +1,6 @@
 // What a lab will create, in order, and how it is undone: shown before AWS spend, and by
 // `--target aws --plan` without any call that costs money.
+import { labNames } from './names.js';
 import type { ResolvedKubernetes } from './report.js';
 import type { LabSpec } from './spec.js';
 
@@ -31,7 +32,7 @@ export function labPlan(spec: LabSpec, kubernetes?: ResolvedKubernetes): string[
     steps.push('1 internet-facing Application Load Balancer (deleted after the test)');
   if (spec.phases.includes('externalDns')) {
     steps.push(
-      `IAM role ${id}-externalDns, ExternalDNS, record tetris.${spec.domain} in zone ${spec.domain}${spec.createZone ? ' (zone created)' : ''}, 1 NLB`,
+      `IAM role ${id}-externalDns, ExternalDNS, record ${labNames(id).dnsRecord(spec.domain)} in zone ${spec.domain}${spec.createZone ? ' (zone created)' : ''}, 1 NLB`,
     );
   }
   if (spec.phases.includes('iperf3')) steps.push('2 iperf3 pods');

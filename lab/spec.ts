@@ -69,11 +69,11 @@ export const labSpecSchema = z
     replicas: count(1, 1000).default(50),
     /** Test phases to run; the lab's own phases (deploy, nodes, report, teardown, leak check) always run. */
     phases: z.array(z.enum(optionalPhases)).default([...optionalPhases]),
-    /** The Route53 public zone ExternalDNS writes to (`tetris.<domain>`). */
+    /** The Route53 public zone ExternalDNS writes to (`tetris.<lab id>.<domain>`). */
     domain: z
       .string()
       // Route53: labels of 1-63 letters, digits and hyphens, not starting or ending with one;
-      // room left under the 255-character name for `tetris.` and ExternalDNS's TXT prefix.
+      // room left under the 253-character name for `tetris.<lab id>.` and ExternalDNS's TXT prefix.
       .max(200, 'must be at most 200 characters')
       .regex(
         /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,

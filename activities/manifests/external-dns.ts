@@ -17,6 +17,11 @@ export interface ExternalDnsOptions {
   labId: string;
   /** The Route53 public zone ExternalDNS may write to. */
   domain: string;
+  /**
+   * The one zone ExternalDNS reads and writes, by id: zones of the same name (another lab's in the
+   * sandbox) stay untouched, and each sync costs one Route53 call rather than one per such zone.
+   */
+  zoneId?: string;
   region: string;
   /** The IRSA role ExternalDNS assumes; without it, the node's role or the worker's credentials. */
   roleArn?: string;
@@ -76,10 +81,15 @@ export function externalDnsObjects(opts: ExternalDnsOptions): KubernetesObject[]
               args: [
                 '--source=service',
                 `--domain-filter=${opts.domain}`,
+                ...(opts.zoneId ? [`--zone-id-filter=${opts.zoneId}`] : []),
                 '--provider=aws',
                 // sync: records of deleted Services are deleted too, which the lab checks.
                 '--policy=sync',
                 '--aws-zone-type=public',
+                // Route53 allows five requests a second per account, shared by every lab running
+                // there (Route 53 developer guide, "Quotas", API requests): the zone exists before
+                // ExternalDNS starts, so its list is read once, not at every sync.
+                '--aws-zones-cache-duration=1h',
                 '--registry=txt',
                 `--txt-owner-id=${opts.labId}`,
                 // v0.22 reads `external-dns.kubernetes.io/` annotations by default and silently skips the

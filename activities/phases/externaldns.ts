@@ -1,7 +1,8 @@
-// LAB.md phase 8: ExternalDNS writes a record for an annotated NLB Service (`tetris.<domain>`);
+// LAB.md phase 8: ExternalDNS writes a record for an annotated NLB Service (`tetris.<lab id>.<domain>`);
 // how long until the record exists in Route53 and until it resolves, and that deleting the
 // Service removes it — the propagation the write-up's A-record query stumbled over.
 import { type KubeConfig } from '@kubernetes/client-node';
+import { labNames } from '../../lab/names.js';
 import type { DnsResult } from '../../lab/report.js';
 import type { LabSpec, SpecProblem } from '../../lab/spec.js';
 import { dnsPolling, resolveA } from '../dns.js';
@@ -24,14 +25,13 @@ import type { Target } from '../target.js';
 import { nlbService } from './loadbalancers.js';
 
 const tetris = { app: 'deploy-tetris', image: 'bsord/tetris', service: 'tetris' };
-export const recordName = (domain: string): string => `tetris.${domain}`;
 
 function tetrisObjects(spec: LabSpec): ReturnType<typeof nlbService>[] {
   return [
     namespaceObject(spec.labId),
     deploymentObject(spec.labId, tetris.app, tetris.image, 1, 80),
     nlbService(spec.labId, tetris.service, tetris.app, 80, {
-      'external-dns.alpha.kubernetes.io/hostname': recordName(spec.domain),
+      'external-dns.alpha.kubernetes.io/hostname': labNames(spec.labId).dnsRecord(spec.domain),
     }),
   ];
 }
@@ -66,10 +66,10 @@ export async function dnsTest(target: Target, kc: KubeConfig, spec: LabSpec, rol
   // A zone this run made on an earlier attempt is the lab's too: createZone finds it and tags it.
   const zoneCreated = !found || found.madeByLab;
   const id = zoneCreated ? await createZone(target, spec.domain, spec.labId) : found.id;
-  const name = recordName(spec.domain);
+  const name = labNames(spec.labId).dnsRecord(spec.domain);
   await applyObjects(
     kc,
-    externalDnsObjects({ labId: spec.labId, domain: spec.domain, region: target.region, roleArn }),
+    externalDnsObjects({ labId: spec.labId, domain: spec.domain, zoneId: id, region: target.region, roleArn }),
   );
   const started = Date.now();
   await applyObjects(kc, tetrisObjects(spec));
@@ -114,7 +114,7 @@ export async function deleteDnsTest(target: Target, kc: KubeConfig | undefined, 
       tetrisObjects(spec).filter((o) => o.kind !== 'Namespace'),
     );
     if (zoneId) {
-      const name = recordName(spec.domain);
+      const name = labNames(spec.labId).dnsRecord(spec.domain);
       await waitFor(
         `record ${name} removed by ExternalDNS`,
         async () => ((await hasRecord(target, zoneId, name)) ? undefined : true),

@@ -19,7 +19,7 @@ test('--target aws --plan prints what would be created, in order, and stops', ()
   assert.match(lines[0]!, /CloudFormation stack plan-demo-network/);
   assert.match(lines[1]!, /EKS cluster plan-demo/);
   assert.match(lines[2]!, /node group plan-demo-ng: 3 × t3.medium/);
-  assert.ok(lines.some((l) => /tetris\.lab\.example\.org/.test(l)));
+  assert.ok(lines.some((l) => /tetris\.plan-demo\.lab\.example\.org/.test(l)));
   assert.match(lines.at(-1)!, /torn down/);
 });
 
