@@ -53,6 +53,9 @@ export async function heartbeating<T>(what: string, call: () => Promise<T>, ever
  */
 export const awsPolling = (waitedMs: number): number => Math.min(10_000, Math.max(500, waitedMs / 10));
 
+/** How often a wait heartbeats while one check runs (the SDK sends at most one per 80% of the timeout). */
+const checkHeartbeatMs = 5_000;
+
 /** After a change, how long a wait lets more arrive before it checks: a burst costs one check. */
 const settleMs = 100;
 
@@ -87,6 +90,9 @@ export async function waitFor<T>(
     changed = true;
     wake();
   });
+  // Repeated while a check runs too: a throttled call backing off can outlast the heartbeat timeout.
+  let beat: { waitingFor: string; state?: string } = { waitingFor: what };
+  const ticker = ctx ? setInterval(() => heartbeat(beat), checkHeartbeatMs) : undefined;
   try {
     for (;;) {
       changed = false;
@@ -103,7 +109,8 @@ export async function waitFor<T>(
         throw new Error(`timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${what}${why}`);
       }
       const state = lastError ? `retrying after ${(lastError as Error).name}` : opts.describe?.();
-      heartbeat({ waitingFor: what, state });
+      beat = { waitingFor: what, state };
+      heartbeat(beat);
       const interval =
         typeof opts.intervalMs === 'function' ? opts.intervalMs(Date.now() - started) : (opts.intervalMs ?? 1000);
       let timer: NodeJS.Timeout | undefined;
@@ -121,6 +128,7 @@ export async function waitFor<T>(
       wake = () => undefined;
     }
   } finally {
+    clearInterval(ticker);
     unsubscribe?.();
   }
 }

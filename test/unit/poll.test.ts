@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { awsPolling, waitFor } from '../../activities/poll.js';
 
 const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
@@ -116,4 +117,28 @@ test('AWS polls start at half a second and slow to a tenth of the time waited, a
   let calls = 0;
   for (let waited = 0; waited < 15 * 60_000; waited += awsPolling(waited)) calls++;
   assert.ok(calls > 100 && calls < 140, `${calls} calls`);
+});
+
+test('a check that runs longer than a few seconds is heartbeated while it runs', async () => {
+  // A Route53 call backing off from throttling outlasted the 1-minute heartbeat timeout.
+  const env = new MockActivityEnvironment();
+  const beats: { at: number; detail: unknown }[] = [];
+  env.on('heartbeat', (detail: unknown) => beats.push({ at: Date.now(), detail }));
+  let checkEnded = 0;
+  await env.run(() =>
+    waitFor(
+      'a record',
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5_500));
+        checkEnded = Date.now();
+        return true;
+      },
+      { timeoutMs: 60_000 },
+    ),
+  );
+  assert.ok(
+    beats.some((b) => b.at < checkEnded),
+    `no heartbeat during the 5.5 s check: ${JSON.stringify(beats)}`,
+  );
+  assert.deepEqual(beats[0]?.detail, { waitingFor: 'a record' });
 });
