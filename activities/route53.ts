@@ -20,11 +20,33 @@ import { classifying, classify } from './errors.js';
 import { awsClientOptions, type Target } from './target.js';
 
 /**
- * Route53 allows five requests per second per account (developer guide, "Quotas"), shared with
- * ExternalDNS: this client rides out throttling with the SDK's adaptive retries.
+ * Route53 allows five requests per second per account (developer guide, "Quotas", "Quotas on API
+ * requests"), shared by every lab's ExternalDNS and every other tool in the account. The labs of
+ * one worker spend at most this many between them, spaced evenly: one lab polls a record every
+ * second, ten poll each every five, and ExternalDNS keeps the rest.
  */
-export const route53Client = (target: Target): Route53Client =>
-  new Route53Client({ ...awsClientOptions(target), maxAttempts: 8, retryMode: 'adaptive' });
+export const route53RequestsPerSecond = 2;
+let nextRequestAt = 0;
+
+/** Waits for this worker's next Route53 request slot. */
+export async function route53Slot(now = Date.now()): Promise<void> {
+  const at = Math.max(now, nextRequestAt);
+  nextRequestAt = at + 1000 / route53RequestsPerSecond;
+  if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+}
+
+/** A Route53 client whose every attempt, retries included, takes a slot; throttling is still ridden out by adaptive retries. */
+export function route53Client(target: Target): Route53Client {
+  const client = new Route53Client({ ...awsClientOptions(target), maxAttempts: 8, retryMode: 'adaptive' });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      await route53Slot();
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'route53RequestBudget' },
+  );
+  return client;
+}
 const zoneId = (id: string): string => id.replace('/hostedzone/', '');
 const labelsOf = (name: string): string[] =>
   name
@@ -56,7 +78,10 @@ export interface FoundZone {
   madeByLab: boolean;
 }
 
-/** The public zone named exactly `domain`, preferring one this lab made; every page of zones with that name is read. */
+/**
+ * The public zone named exactly `domain`: the one this lab made, else the user's (one no lab made);
+ * every page of zones with that name is read.
+ */
 export async function findZone(target: Target, domain: string, labId?: string): Promise<FoundZone | undefined> {
   const r53 = route53Client(target);
   const matches: HostedZone[] = [];
@@ -71,7 +96,8 @@ export async function findZone(target: Target, domain: string, labId?: string): 
     start = { DNSName: page.NextDNSName, HostedZoneId: page.NextHostedZoneId };
   }
   const own = labId ? matches.find((z) => z.CallerReference?.startsWith(zoneReferencePrefix(labId))) : undefined;
-  const zone = own ?? matches[0];
+  // Another lab's zone is never this one's: its lab deletes it when it ends, whoever still writes there.
+  const zone = own ?? matches.find((z) => labIdOfReference(z.CallerReference) === undefined);
   return zone ? { id: zoneId(zone.Id!), madeByLab: !!own } : undefined;
 }
 
@@ -153,6 +179,20 @@ export async function records(target: Target, id: string): Promise<ResourceRecor
       StartRecordIdentifier: page.NextRecordIdentifier,
     };
   }
+}
+
+/**
+ * The records at one name, in one request however large the zone (a user's zone may hold
+ * thousands): Route53 lists a zone in name order from StartRecordName (API reference,
+ * ListResourceRecordSets).
+ */
+export async function recordsNamed(target: Target, id: string, name: string): Promise<ResourceRecordSet[]> {
+  const page = await classifying('list records', () =>
+    route53Client(target).send(
+      new ListResourceRecordSetsCommand({ HostedZoneId: id, StartRecordName: name, MaxItems: 10 }),
+    ),
+  );
+  return (page.ResourceRecordSets ?? []).filter((r) => sameName(r.Name!, name));
 }
 
 /**

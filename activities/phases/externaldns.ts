@@ -18,7 +18,7 @@ import {
   findZone,
   listZones,
   ownedRecords,
-  records,
+  recordsNamed,
   zoneIsLabs,
 } from '../route53.js';
 import type { Target } from '../target.js';
@@ -53,7 +53,7 @@ export async function zoneProblem(target: Target, spec: LabSpec): Promise<SpecPr
 }
 
 const hasRecord = async (target: Target, zoneId: string, name: string): Promise<boolean> =>
-  (await records(target, zoneId)).some((r) => r.Name === `${name}.` && (r.Type === 'A' || r.Type === 'CNAME'));
+  (await recordsNamed(target, zoneId, name)).some((r) => r.Type === 'A' || r.Type === 'CNAME');
 
 export async function dnsTest(target: Target, kc: KubeConfig, spec: LabSpec, roleArn?: string): Promise<DnsResult> {
   const found = await findZone(target, spec.domain, spec.labId);

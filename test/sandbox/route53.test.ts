@@ -12,7 +12,8 @@ import {
   type Change,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import { aws, gatewayAdmin, singleAttempt, unique } from '../helpers/sandbox.js';
+import { records as recordsOf, recordsNamed } from '../../activities/route53.js';
+import { aws, gatewayAdmin, singleAttempt, target, unique } from '../helpers/sandbox.js';
 
 const domain = `${unique('r53')}.example.com`;
 let zoneId: string;
@@ -132,4 +133,39 @@ test("beyond the account's request rate Route53 answers Throttling (400, Rate ex
     gatewayAdmin('PUT', 'route53', { requestsPerSecond: 0 }),
     /requestsPerSecond must be a number > 0/,
   );
+});
+
+test("the lab's own Route53 calls keep to the worker's share of the account's rate, so ExternalDNS's calls are not refused", async () => {
+  // Ten labs waiting for their records at once: the calls one worker makes together.
+  const bystander = new Route53Client(singleAttempt);
+  await new Promise((resolve) => setTimeout(resolve, 1100)); // an empty rate window
+  let labsDone = false;
+  const labs = Promise.all(Array.from({ length: 10 }, () => recordsOf(target, zoneId))).finally(
+    () => (labsDone = true),
+  );
+  // Standing in for ExternalDNS: one call a second, no retries.
+  const refused: string[] = [];
+  let calls = 0;
+  while (!labsDone) {
+    calls++;
+    await bystander
+      .send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))
+      .catch((err: Error) => refused.push(err.name));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  assert.equal((await labs).length, 10);
+  assert.ok(calls >= 3, `${calls} calls beside the labs'`);
+  assert.deepEqual(refused, []);
+});
+
+test('the records at one name come from one request starting at that name, and only that name', async () => {
+  await change([
+    { Action: 'CREATE', ResourceRecordSet: a('one', '192.0.2.11') },
+    { Action: 'CREATE', ResourceRecordSet: a('one2', '192.0.2.12') },
+  ]);
+  const names = async (name: string) =>
+    (await recordsNamed(target, zoneId, name)).map((r) => `${r.Name} ${r.Type} ${r.ResourceRecords?.[0]?.Value}`);
+  assert.deepEqual(await names(`one.${domain}`), [`one.${domain}. A 192.0.2.11`]);
+  assert.deepEqual(await names(`one2.${domain}`), [`one2.${domain}. A 192.0.2.12`]);
+  assert.deepEqual(await names(`absent.${domain}`), []);
 });
