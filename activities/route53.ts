@@ -25,11 +25,12 @@ import { awsClientOptions, type Target } from './target.js';
  * one worker spend at most this many between them, spaced evenly: one lab polls a record every
  * second, ten poll each every five, and ExternalDNS keeps the rest.
  */
-export const route53RequestsPerSecond = 2;
+const route53RequestsPerSecond = 2;
 let nextRequestAt = 0;
 
 /** Waits for this worker's next Route53 request slot. */
-export async function route53Slot(now = Date.now()): Promise<void> {
+async function route53Slot(): Promise<void> {
+  const now = Date.now();
   const at = Math.max(now, nextRequestAt);
   nextRequestAt = at + 1000 / route53RequestsPerSecond;
   if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
