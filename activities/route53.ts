@@ -58,18 +58,20 @@ const labelsOf = (name: string): string[] =>
 const sameName = (a: string, b: string): boolean => labelsOf(a).join('.') === labelsOf(b).join('.');
 
 /**
- * The CallerReference of the zone a lab run makes: the same on every retry of that run, so a
- * retry finds the zone an earlier attempt made (even if its tag call was lost), and new for a
- * rerun of the same lab id, since Route53 refuses a reference used before (HostedZoneAlreadyExists).
+ * The CallerReference of the zone an activity attempt makes. Route53 refuses a reference used
+ * before, even once its zone is deleted (HostedZoneAlreadyExists), so each attempt has its own:
+ * an attempt may have made its zone and deleted it again before it timed out. The SDK's retries
+ * of one create share it, and a later attempt finds an earlier one's zone by the lab's prefix.
  */
 export function zoneCallerReference(labId: string): string {
-  let run = 'no-run';
+  let attempt = 'no-run';
   try {
-    run = Context.current().info.workflowExecution?.runId ?? run;
+    const info = Context.current().info;
+    attempt = `${info.workflowExecution?.runId ?? 'no-run'}-${info.attempt}`;
   } catch {
     // called outside an activity (tests, the CLI): one reference per lab id
   }
-  return `${zoneReferencePrefix(labId)}${run}`.slice(0, 128);
+  return `${zoneReferencePrefix(labId)}${attempt}`.slice(0, 128);
 }
 const zoneReferencePrefix = (labId: string): string => `eks-netlab/${labId}/`;
 

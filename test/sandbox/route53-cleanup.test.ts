@@ -14,6 +14,7 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { labTag } from '../../activities/cloudformation.js';
 import { findLeftovers } from '../../activities/leaks.js';
 import { deleteDnsTest } from '../../activities/phases/externaldns.js';
@@ -155,4 +156,26 @@ test('--domain with no public zone and createZone false is InvalidSpec at valida
   // Without the ExternalDNS phase, or when the lab is to create the zone, the domain needs no zone.
   await labActivities.validateLab({ ...input, phases: ['lbController'] });
   await labActivities.validateLab({ ...input, createZone: true });
+});
+
+test("an activity attempt that finds its run's zone deleted by an earlier attempt makes a new one", async () => {
+  // At ten labs at once a DNS test timed out after it had made and deleted its zone; the retry's
+  // create met HostedZoneAlreadyExists (the reference was the run's) and the lab failed.
+  const labId = unique('again');
+  const domain = `${labId}.example.com`;
+  const inAttempt = (attempt: number) =>
+    new MockActivityEnvironment({ attempt, workflowExecution: { workflowId: labId, runId: `run-${labId}` } });
+  try {
+    const first: string = await inAttempt(1).run(createZone, target, domain, labId);
+    await aws.route53.send(new DeleteHostedZoneCommand({ Id: first }));
+    const second: string = await inAttempt(2).run(createZone, target, domain, labId);
+    assert.notEqual(second, first);
+    assert.deepEqual(
+      (await zonesNamed(domain)).map((z) => z.Id!.replace('/hostedzone/', '')),
+      [second],
+    );
+  } finally {
+    for (const z of await zonesNamed(domain))
+      await aws.route53.send(new DeleteHostedZoneCommand({ Id: z.Id })).catch(() => undefined);
+  }
 });
