@@ -152,24 +152,27 @@ export function createActivities(baseTarget: Target) {
     ingressTest: async (spec: LabSpec) => ingressTest(targetFor(spec), await kube(spec), spec.labId),
     deleteIngressTest: (spec: LabSpec) => ifClusterUp(spec, (kc) => deleteIngressTest(targetFor(spec), kc, spec.labId)),
 
-    async dnsTest(spec: LabSpec) {
-      const target = targetFor(spec);
-      const { roleArn } = await ensureIrsaRole(
-        target,
-        spec.labId,
-        'externalDns',
-        await ensureOidcProvider(target, spec.labId),
-      );
-      return dnsTest(target, await kube(spec), spec, roleArn);
-    },
-    async deleteDnsTest(spec: LabSpec) {
-      let cleaned = false;
-      await ifClusterUp(spec, async (kc) => {
-        await deleteDnsTest(targetFor(spec), kc, spec);
-        cleaned = true;
-      });
-      if (!cleaned) await deleteDnsTest(targetFor(spec), undefined, spec);
-    },
+    // Both spend Route53 requests, which queue behind other labs' and back off when throttled.
+    dnsTest: (spec: LabSpec) =>
+      heartbeating(`ExternalDNS test of ${spec.labId}`, async () => {
+        const target = targetFor(spec);
+        const { roleArn } = await ensureIrsaRole(
+          target,
+          spec.labId,
+          'externalDns',
+          await ensureOidcProvider(target, spec.labId),
+        );
+        return dnsTest(target, await kube(spec), spec, roleArn);
+      }),
+    deleteDnsTest: (spec: LabSpec) =>
+      heartbeating(`delete the DNS test of ${spec.labId}`, async () => {
+        let cleaned = false;
+        await ifClusterUp(spec, async (kc) => {
+          await deleteDnsTest(targetFor(spec), kc, spec);
+          cleaned = true;
+        });
+        if (!cleaned) await deleteDnsTest(targetFor(spec), undefined, spec);
+      }),
 
     iperf3Test: async (spec: LabSpec) =>
       runIperf3(await kube(spec), {

@@ -1,7 +1,6 @@
 // Long waits in activities: poll, heartbeat what is awaited (it shows in the Web UI and lets a
 // retry resume), and stop when the activity is cancelled. Never a sleep loop in the workflow.
 import { Context } from '@temporalio/activity';
-import { formatSeconds } from '../lab/duration.js';
 import { isTransient } from './errors.js';
 
 export function activityContext(): Context | undefined {
@@ -12,8 +11,24 @@ export function activityContext(): Context | undefined {
   }
 }
 
+/** What each running activity last heartbeated: the keep-alive ticks repeat it. */
+const lastDetails = new WeakMap<Context, unknown>();
+
 export function heartbeat(detail: unknown): void {
-  activityContext()?.heartbeat(detail);
+  const ctx = activityContext();
+  if (!ctx) return;
+  lastDetails.set(ctx, detail);
+  ctx.heartbeat(detail);
+}
+
+/**
+ * Repeats the activity's latest heartbeat every few seconds until stopped, so a call that outlasts
+ * the heartbeat timeout (a throttled request backing off) does not get the activity taken for
+ * lost and run again beside itself. The SDK sends at most one per 80% of the timeout.
+ */
+function keepBeating(ctx: Context, everyMs = 5_000): () => void {
+  const ticker = setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), everyMs);
+  return () => clearInterval(ticker);
 }
 
 /**
@@ -23,22 +38,23 @@ export function heartbeat(detail: unknown): void {
 export function beforeCreate(what: string): void {
   const ctx = activityContext();
   if (!ctx) return;
-  ctx.heartbeat({ waitingFor: `about to ${what}` });
+  heartbeat({ waitingFor: `about to ${what}` });
   if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
 }
 
-/** Runs one long call (a listing, a batch of deletes), heartbeating `what` every few seconds meanwhile. */
-export async function heartbeating<T>(what: string, call: () => Promise<T>, everyMs = 5_000): Promise<T> {
+/**
+ * Runs a long call (a listing, a batch of deletes, a whole test phase), heartbeating `what`, then
+ * whatever the call heartbeats itself (a wait's state), every few seconds meanwhile.
+ */
+export async function heartbeating<T>(what: string, call: () => Promise<T>): Promise<T> {
   const ctx = activityContext();
   if (!ctx) return call();
-  const started = Date.now();
-  const beat = (): void => ctx.heartbeat({ waitingFor: what, state: formatSeconds(Date.now() - started, 0) });
-  beat();
-  const ticker = setInterval(beat, everyMs);
+  heartbeat({ waitingFor: what });
+  const stop = keepBeating(ctx);
   try {
     return await call();
   } finally {
-    clearInterval(ticker);
+    stop();
   }
 }
 
@@ -52,9 +68,6 @@ export async function heartbeating<T>(what: string, call: () => Promise<T>, ever
  * Throttling alike), and the SDKs' own waiters poll every 15–30 s (e.g. EKS's ClusterActive, 30 s).
  */
 export const awsPolling = (waitedMs: number): number => Math.min(10_000, Math.max(500, waitedMs / 10));
-
-/** How often a wait heartbeats while one check runs (the SDK sends at most one per 80% of the timeout). */
-const checkHeartbeatMs = 5_000;
 
 /** After a change, how long a wait lets more arrive before it checks: a burst costs one check. */
 const settleMs = 100;
@@ -91,8 +104,8 @@ export async function waitFor<T>(
     wake();
   });
   // Repeated while a check runs too: a throttled call backing off can outlast the heartbeat timeout.
-  let beat: { waitingFor: string; state?: string } = { waitingFor: what };
-  const ticker = ctx ? setInterval(() => heartbeat(beat), checkHeartbeatMs) : undefined;
+  heartbeat({ waitingFor: what });
+  const stopBeating = ctx && keepBeating(ctx);
   try {
     for (;;) {
       changed = false;
@@ -109,8 +122,7 @@ export async function waitFor<T>(
         throw new Error(`timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${what}${why}`);
       }
       const state = lastError ? `retrying after ${(lastError as Error).name}` : opts.describe?.();
-      beat = { waitingFor: what, state };
-      heartbeat(beat);
+      heartbeat({ waitingFor: what, state });
       const interval =
         typeof opts.intervalMs === 'function' ? opts.intervalMs(Date.now() - started) : (opts.intervalMs ?? 1000);
       let timer: NodeJS.Timeout | undefined;
@@ -128,7 +140,7 @@ export async function waitFor<T>(
       wake = () => undefined;
     }
   } finally {
-    clearInterval(ticker);
+    stopBeating?.();
     unsubscribe?.();
   }
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { awsPolling, waitFor } from '../../activities/poll.js';
+import { awsPolling, heartbeat, heartbeating, waitFor } from '../../activities/poll.js';
 
 const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
 const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
@@ -141,4 +141,23 @@ test('a check that runs longer than a few seconds is heartbeated while it runs',
     `no heartbeat during the 5.5 s check: ${JSON.stringify(beats)}`,
   );
   assert.deepEqual(beats[0]?.detail, { waitingFor: 'a record' });
+});
+
+test('a long call is heartbeated while it runs, repeating what it heartbeated last', async () => {
+  // A DNS test queued behind other labs' Route53 requests went a minute without a heartbeat; its
+  // retry then ran beside it and the first attempt deleted the zone the second used.
+  const env = new MockActivityEnvironment();
+  const beats: unknown[] = [];
+  env.on('heartbeat', (detail: unknown) => beats.push(detail));
+  await env.run(() =>
+    heartbeating('the DNS test', async () => {
+      heartbeat({ waitingFor: 'a record', state: 'throttled' });
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+    }),
+  );
+  assert.deepEqual(beats, [
+    { waitingFor: 'the DNS test' },
+    { waitingFor: 'a record', state: 'throttled' },
+    { waitingFor: 'a record', state: 'throttled' },
+  ]);
 });
