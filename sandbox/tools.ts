@@ -308,6 +308,8 @@ export async function installTools(
     try {
       const downloadMs = await downloads[i]!;
       const building = Date.now();
+      // The download's last line would otherwise stand for the build until the build prints one.
+      lastLine[i] = '';
       await tool.install(
         (line) => (lastLine[i] = line),
         (line) => print(`      ${line}`),
