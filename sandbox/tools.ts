@@ -167,7 +167,7 @@ const goTools: Tool = {
     `Helm ${versions.helm}`,
     `ExternalDNS ${versions.externalDns}`,
   ].join(', '),
-  firstInstall: 'about 8 min and 2 GiB of memory',
+  firstInstall: 'about 8 min on 2 idle cores, and 2.5 GiB of memory',
   installed: () => missingGoBinaries().length === 0,
   // `-n` loads every package the build needs (downloading its modules) and compiles nothing.
   fetch: (log) => run('go', goBuildArgs(missingGoBinaries(), binDir, true), log, { cwd: goToolsModule, env: goEnv }),
