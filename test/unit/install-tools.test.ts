@@ -83,3 +83,21 @@ test('each fresh install records its times by tool and version; a tool already i
   assert.deepEqual(installTimeOf(tool, file), time);
   assert.equal(installTimeOf({ ...tool, version: 'v2' }, file), undefined);
 });
+
+test("a tool's report lines print at once, under its heading", async () => {
+  const printed: string[] = [];
+  const tool: Tool = {
+    ...fakeTool('a', [], { download: 0, build: 0 }),
+    install: async (_log, report) => {
+      report('kwok linked after 1 s (1 of 2)');
+      await sleep(50);
+      report('helm linked after 2 s (2 of 2)');
+    },
+  };
+  await installTools((line) => printed.push(line), [tool], timesFile());
+  assert.deepEqual(printed.slice(1, 4), [
+    '[1/1] a v1 (first install: a moment)',
+    '      kwok linked after 1 s (1 of 2)',
+    '      helm linked after 2 s (2 of 2)',
+  ]);
+});
