@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { clusterKubeConfig } from '../../activities/kube.js';
+import { resolveA } from '../../activities/dns.js';
 import { spreadOverPods } from '../../activities/probes.js';
 import { deleteIam } from '../../activities/iam.js';
 import { deploy, runningPods } from '../helpers/pods.js';
@@ -209,6 +210,10 @@ test('an NLB-class Service gets a load balancer whose targets follow its pods an
     return pods.length === 2 && JSON.stringify(pods) === JSON.stringify(targets) ? true : undefined;
   });
 
+  // A load balancer's name resolves a moment after it exists, on AWS as here: wait as nlbTest does.
+  await eventually('the load balancer name to resolve', async () =>
+    (await resolveA(target, hostname)).length > 0 ? true : undefined,
+  );
   const spread = await spreadOverPods(target, hostname, 100);
   const podNames = (await runningPods(kc, 'echo')).map((p) => p.metadata!.name!).sort();
   assert.deepEqual(Object.keys(spread).sort(), podNames);
