@@ -20,9 +20,9 @@ export async function workerPolls(client: Client, namespace: string, target: Lab
   return (res.pollers ?? []).length > 0;
 }
 
-export async function ensureSandboxWorker(client: Client, namespace: string): Promise<'started' | 'running'> {
-  if (await workerPolls(client, namespace, 'sandbox')) return 'running';
-  await startDaemon(
+/** Starts the sandbox's background worker, as `npm run worker` would, unless it already runs. */
+export const startSandboxWorker = (client: Client, namespace: string): Promise<unknown> =>
+  startDaemon(
     {
       name: 'worker',
       command: process.execPath,
@@ -32,6 +32,10 @@ export async function ensureSandboxWorker(client: Client, namespace: string): Pr
     },
     120_000,
   );
+
+export async function ensureSandboxWorker(client: Client, namespace: string): Promise<'started' | 'running'> {
+  if (await workerPolls(client, namespace, 'sandbox')) return 'running';
+  await startSandboxWorker(client, namespace);
   return 'started';
 }
 
